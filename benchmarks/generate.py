@@ -1,0 +1,525 @@
+"""Generate a synthetic but valid briefing repository for benchmarks.
+
+The output follows SPEC sections 1-4: ``briefings/<id>.yaml``, ``sources/<id>.txt``
+with ``sources/<id>.yaml`` beside it, a ``mkdocs.yml`` and a ``docs/index.md``.
+Every citation quotes an exact run of 6-14 words from one line of its source
+(sometimes re-typed with straight quotes and hyphens where the source has
+typographic ones), every ``sha256`` matches, and no briefing cites a source whose
+marking is more restrictive than its own. The same seed gives byte-identical
+output.
+
+    python benchmarks/generate.py OUT_DIR --briefings 1000 --sources 3000
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import math
+import random
+import re
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import yaml
+
+MKDOCS_YML = """\
+site_name: Synthetic briefings
+docs_dir: docs
+theme:
+  name: material
+  font: false
+plugins:
+  - search
+  - briefings
+"""
+
+ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+MARKINGS = ("TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED")
+LIKELIHOODS = (
+    "almost no chance", "very unlikely", "unlikely", "roughly even chance",
+    "likely", "very likely", "almost certain",
+)
+CONFIDENCES = ("low", "moderate", "high")
+RESTRICTED_SHARE = 0.05  # of sources and of briefings; split GREEN:AMBER 3:2
+
+# --- vocabulary (a few hundred words) -------------------------------------------------
+
+NOUNS = (
+    "agreement alliance ambassador analysis army assessment assistance authority "
+    "border budget cabinet campaign ceasefire coalition commander commission "
+    "committee conflict consensus convoy cooperation council crisis deal defence "
+    "delegation deployment diplomat doctrine drone economy election embargo envoy "
+    "escalation exercise export facility fleet force framework frontier government "
+    "grain harbour initiative inspection intelligence investment leadership "
+    "legislation logistics mandate mission militia minister missile negotiation "
+    "network offensive official operation opposition parliament partnership "
+    "pipeline policy port pressure proposal protest province reactor reform "
+    "refinery region regime report reserve resolution revenue sanction satellite "
+    "security settlement shipment shipping statement strategy strike summit "
+    "supply talks tariff territory threat trade treaty troops truce vessel "
+    "warning weapon withdrawal"
+).split()
+PLURALS = (
+    "analysts battalions cargoes diplomats drones engineers envoys exercises "
+    "factories flights investors jets lawmakers missiles officials observers "
+    "partners refugees sanctions shipments soldiers talks tankers vessels voters "
+    "workers"
+).split()
+VERBS = (
+    "announced approved blocked condemned confirmed criticised delayed denied "
+    "deployed discussed doubled endorsed expanded extended financed halted "
+    "increased inspected launched monitored negotiated opposed postponed "
+    "proposed rejected reinforced renewed reported restricted resumed reviewed "
+    "secured signed strengthened supported suspended threatened tightened "
+    "weakened welcomed withdrew"
+).split()
+ADJECTIVES = (
+    "additional ambitious bilateral binding careful central cautious civilian "
+    "coastal critical decisive direct domestic eastern economic emergency "
+    "fragile formal gradual humanitarian informal joint key limited long-term "
+    "maritime military modest multilateral naval northern nuclear official "
+    "partial political provisional public rapid regional renewed secret "
+    "significant southern strategic substantial sudden temporary unexpected "
+    "western wider"
+).split()
+ADVERBS = (
+    "abruptly again carefully cautiously clearly eventually formally gradually "
+    "largely narrowly openly publicly quickly quietly rapidly reportedly "
+    "repeatedly sharply steadily unexpectedly"
+).split()
+PREPOSITIONS = "across along around before beyond during near inside outside through within".split()
+DETERMINERS = "the a another its their this every".split()
+CONNECTIVES = "and but while although because so".split()
+PLACES = (
+    "Ankara Athens Baku Beijing Berlin Brussels Bucharest Cairo Canberra Delhi "
+    "Geneva Hanoi Helsinki Jakarta Kyiv Lisbon London Madrid Manila Minsk Moscow "
+    "Nairobi Oslo Ottawa Paris Pyongyang Riga Rome Seoul Singapore Stockholm "
+    "Taipei Tallinn Tbilisi Tehran Tokyo Vienna Vilnius Warsaw Washington"
+).split()
+ORGS = (
+    "NATO", "the European Union", "the United Nations", "ASEAN", "the African Union",
+    "the IAEA", "the OSCE", "the World Bank", "the IMF", "the G7", "the Arctic Council",
+    "the Security Council", "the European Commission", "the Red Cross",
+)
+MONTHS = (
+    "January February March April May June July August September October "
+    "November December"
+).split()
+SPEAKERS = ("a senior official", "a spokesperson", "the minister", "an envoy",
+            "a diplomat", "a commander", "an adviser", "a negotiator")
+NUMBERS = ("two", "three", "four", "five", "six", "dozens of", "hundreds of",
+           "several", "12", "40", "250", "1,200")
+
+PUBLISHERS = (
+    "Northern Ledger", "Harbour Wire", "Meridian Post", "Continental Review",
+    "Eastern Herald", "Atlas Monitor", "Baltic Dispatch", "Pacific Courier",
+    "Civic Bulletin", "Frontier Times", "Global Brief", "Signal Daily",
+)
+TAGS = (
+    "arctic", "baltic", "black-sea", "sahel", "korea", "taiwan", "iran", "ukraine",
+    "caucasus", "balkans", "red-sea", "south-china-sea", "eu", "nato", "un", "asean",
+    "sanctions", "energy", "cyber", "nuclear", "maritime", "migration", "elections",
+    "trade", "terrorism", "space", "disinformation", "arms-control", "humanitarian",
+    "critical-minerals",
+)
+TOPICS = (
+    "sanctions relief", "arms deliveries", "the ceasefire", "border security",
+    "grain exports", "energy supplies", "the naval mission", "nuclear inspections",
+    "troop withdrawals", "the trade agreement", "election observers",
+    "maritime patrols", "refugee returns", "the peace talks", "export controls",
+    "drone production", "the pipeline project", "debt restructuring",
+    "cyber defence", "port access", "air defence", "the security pact",
+    "humanitarian corridors", "the fishing dispute", "satellite launches",
+    "critical minerals", "the budget vote", "military exercises",
+    "the prisoner exchange", "the investment screening law",
+)
+FIRST_NAMES = (
+    "Adele Ahmed Aiko Alexei Amara Anders Ana Bruno Camille Chen Dario Elena Emeka "
+    "Farid Greta Hana Ibrahim Ines Ivan Jae Joanna Kamal Katarzyna Lars Leila Luis "
+    "Maya Mehmet Nadia Niko Olga Omar Paolo Priya Rafael Sofia Tomas Yusuf Zara Min"
+).split()
+LAST_NAMES = (
+    "Abe Almeida Andersen Baker Bauer Costa Demir Dubois Eriksen Fischer Garcia "
+    "Haddad Ivanova Jensen Kim Kowalski Larsen Lee Mendes Moreau Nakamura Novak "
+    "Okafor Park Petrov Quinn Rossi Sato Schmidt Silva Tanaka Varga Wagner Weber "
+    "Yilmaz Zhang Horvat Lindqvist Mwangi Santos"
+).split()
+ROLES = (
+    "Foreign Minister", "Defence Minister", "Prime Minister", "President",
+    "Chief of the General Staff", "Special Envoy", "Ambassador to the UN",
+    "Trade Commissioner", "Energy Minister", "National Security Adviser",
+    "Secretary General", "Director of Intelligence", "Interior Minister",
+    "Spokesperson", "Chief Negotiator", "Navy Commander", "Finance Minister",
+    "Opposition Leader", "Deputy Foreign Minister", "High Commissioner",
+)
+ANALYSTS = (
+    "K. Analyst", "M. Okafor", "J. Lindqvist", "R. Santos", "T. Nakamura",
+    "A. Haddad", "S. Novak", "L. Moreau", "P. Quinn", "D. Varga", "E. Mwangi",
+    "H. Park",
+)
+QUESTION_VERBS = (
+    "sign a ceasefire", "expand sanctions", "deploy additional troops",
+    "resume nuclear talks", "close the border", "hold early elections",
+    "supply air defence systems", "join the maritime mission",
+    "restore grain exports", "withdraw its ambassador", "ratify the treaty",
+    "lift the embargo", "open a new pipeline", "expel foreign diplomats",
+    "announce a naval blockade", "conduct a missile test", "request IMF support",
+    "recognise the provisional government", "renew the mandate",
+    "suspend energy deliveries",
+)
+INDICATORS = (
+    "troop movements near the border", "a change in official rhetoric",
+    "new shipping insurance rates", "an emergency cabinet meeting",
+    "satellite imagery of new construction", "a visit by a senior envoy",
+    "unusual activity at the port", "a draft resolution at the UN",
+    "new export licences", "a parliamentary vote", "diplomatic recalls",
+    "increased drone flights", "a spike in state media coverage",
+)
+
+STRAIGHTEN = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"',
+                            "\u2013": "-"})
+
+
+def slug(text: str) -> str:
+    """Lowercase *text* and reduce it to an ID (letters, digits, single hyphens)."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+# --- YAML output ------------------------------------------------------------------------
+
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """Safe dumper that writes multi-line strings (Markdown) as literal blocks."""
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str_representer)
+
+
+def dump_yaml(data: dict) -> str:
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+                     default_flow_style=False, width=100)
+
+
+# --- prose ------------------------------------------------------------------------------
+
+class Prose:
+    """English-looking sentences from the fixed vocabulary, driven by one RNG."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        c = rng.choice
+        self.forms: list[Callable[[], str]] = [
+            lambda: f"The {c(ADJECTIVES)} {c(NOUNS)} {c(VERBS)} {c(DETERMINERS)} "
+                    f"{c(NOUNS)} {c(PREPOSITIONS)} {c(PLACES)}.",
+            lambda: f"{c(PLACES)} {c(VERBS)} {c(DETERMINERS)} {c(ADJECTIVES)} {c(NOUNS)}, "
+                    f"{c(CONNECTIVES)} {c(DETERMINERS)} {c(NOUNS)} {c(VERBS)} {c(ADVERBS)}.",
+            lambda: f"According to {c(ORGS)}, {c(DETERMINERS)} {c(NOUNS)} {c(VERBS)} "
+                    f"{c(NUMBERS)} {c(PLURALS)} {c(PREPOSITIONS)} {c(MONTHS)}.",
+            lambda: f"{c(PLURALS).capitalize()} {c(ADVERBS)} {c(VERBS)} the {c(ADJECTIVES)} "
+                    f"{c(NOUNS)} {c(PREPOSITIONS)} the {c(NOUNS)} in {c(PLACES)}.",
+            lambda: f"The {c(NOUNS)} was {c(ADVERBS)} {c(VERBS)} by {c(ORGS)} "
+                    f"{c(CONNECTIVES)} {c(PLURALS)} {c(VERBS)} {c(DETERMINERS)} {c(NOUNS)}.",
+            # typographic forms: curly quotes, apostrophes, en dashes
+            lambda: f"Officials in {c(PLACES)} said the {c(NOUNS)} was \u201c{c(ADJECTIVES)} "
+                    f"and {c(ADJECTIVES)}\u201d and {c(VERBS)} the {c(NOUNS)}.",
+            lambda: f"{c(PLACES)}\u2019s {c(NOUNS)} {c(VERBS)} the {c(NOUNS)} \u2013 a "
+                    f"{c(ADJECTIVES)} {c(NOUNS)} \u2013 {c(PREPOSITIONS)} {c(PLACES)}.",
+            lambda: f"\u201cWe {c(VERBS)} the {c(ADJECTIVES)} {c(NOUNS)} {c(ADVERBS)},\u201d "
+                    f"{c(SPEAKERS)} told reporters in {c(PLACES)}.",
+            lambda: f"It\u2019s {c(ADVERBS)} clear that the {c(NOUNS)} {c(VERBS)} "
+                    f"{c(DETERMINERS)} {c(ADJECTIVES)} {c(NOUNS)} {c(PREPOSITIONS)} {c(MONTHS)}.",
+        ]
+        # plain forms are weighted three times as heavily as typographic ones
+        self.weights = [3, 3, 3, 3, 3, 1, 1, 1, 1]
+
+    def sentence(self) -> str:
+        return self.rng.choices(self.forms, self.weights)[0]()
+
+    def sentences(self, n: int) -> str:
+        return " ".join(self.sentence() for _ in range(n))
+
+    def clause(self) -> str:
+        """A short sentence for stances, judgments and events (no typography)."""
+        return self.forms[self.rng.randrange(5)]()
+
+    def headline(self) -> str:
+        c = self.rng.choice
+        return f"{c(PLACES)} {c(VERBS)} {c(ADJECTIVES)} {c(NOUNS)} {c(PREPOSITIONS)} {c(PLACES)}"
+
+    def text(self, target_bytes: int, headline: str) -> str:
+        """An archived text: headline, then paragraphs of 1-3 lines (each ≤ 400 chars)."""
+        rng = self.rng
+        out = [headline, ""]
+        size = len(headline) + 2
+        while size < target_bytes:
+            for _ in range(rng.randint(1, 3)):
+                line = self.sentence()
+                while True:
+                    nxt = self.sentence()
+                    if len(line) + 1 + len(nxt) > 400 or (len(line) > 150 and rng.random() < 0.4):
+                        break
+                    line = f"{line} {nxt}"
+                out.append(line)
+                size += len(line.encode("utf-8")) + 1
+            out.append("")
+            size += 1
+        out.pop()  # no blank line after the last paragraph
+        return "\n".join(out) + "\n"
+
+
+# --- the generator ----------------------------------------------------------------------
+
+def _random_date(rng: random.Random, start: dt.date, days: int) -> dt.date:
+    return start + dt.timedelta(days=rng.randrange(days))
+
+
+def _markings(rng: random.Random, n: int) -> list[int]:
+    """Marking level per item: ~5% restricted (GREEN:AMBER 3:2), the rest CLEAR."""
+    restricted = round(n * RESTRICTED_SHARE)
+    amber = max(1, restricted * 2 // 5) if restricted >= 2 else 0
+    green = restricted - amber
+    levels = [1] * green + [2] * amber + [0] * (n - restricted)
+    rng.shuffle(levels)
+    return levels
+
+
+def _actor_pool(rng: random.Random, n: int = 300) -> list[dict]:
+    names = [f"{f} {l}" for f in FIRST_NAMES for l in LAST_NAMES]
+    rng.shuffle(names)
+    affiliations = [f"Government of {p}" for p in PLACES] + [o.removeprefix("the ") for o in ORGS]
+    return [{"id": slug(name), "name": name, "role": rng.choice(ROLES),
+             "affiliation": rng.choice(affiliations)} for name in names[:n]]
+
+
+def _question_pool(rng: random.Random, n: int = 200) -> list[tuple[str, str]]:
+    seen: dict[str, str] = {}
+    while len(seen) < n:
+        place, verb = rng.choice(PLACES), rng.choice(QUESTION_VERBS)
+        year = rng.choice((2024, 2025, 2026))
+        qid = slug(f"{place} {verb} {year}")
+        seen.setdefault(qid, f"Will {place} {verb} before the end of {year}?")
+    return list(seen.items())
+
+
+class _Cycle:
+    """Endless walk over a shuffled list of source indices, so citations cover them all."""
+
+    def __init__(self, items: list[int], rng: random.Random) -> None:
+        self.items = items[:]
+        rng.shuffle(self.items)
+        self.pos = 0
+
+    def take(self) -> int:
+        item = self.items[self.pos]
+        self.pos = (self.pos + 1) % len(self.items)
+        return item
+
+
+def _prepare_out(out: Path) -> None:
+    """Create *out*, or clear a previous synthetic repository there; refuse anything else."""
+    if out.exists() and any(out.iterdir()):
+        mk = out / "mkdocs.yml"
+        if not (mk.is_file() and mk.read_text(encoding="utf-8").startswith("site_name: Synthetic briefings")):
+            raise FileExistsError(f"{out} is not empty and is not a synthetic repository")
+        for sub in ("briefings", "sources", "docs"):
+            shutil.rmtree(out / sub, ignore_errors=True)
+    for sub in ("briefings", "sources", "docs"):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+
+
+def generate(out: Path, briefings: int, sources: int, citations_per_briefing: int = 10,
+             seed: int = 0) -> dict:
+    """Write a synthetic repository into *out* and return counts of what was written.
+
+    Same arguments, same bytes. *out* must be empty, absent, or an earlier output of
+    this generator (which is then replaced).
+    """
+    if briefings < 0 or sources < 1 or citations_per_briefing < 0:
+        raise ValueError("need briefings >= 0, sources >= 1, citations_per_briefing >= 0")
+    out = Path(out)
+    _prepare_out(out)
+    rng = random.Random(seed)
+    prose = Prose(rng)
+    actors = _actor_pool(rng)
+    questions = _question_pool(rng)
+    counts = {"briefings": briefings, "sources": sources, "citations": 0,
+              "straightened_quotes": 0, "actors": 0, "questions": 0, "bytes": 0}
+
+    # sources ------------------------------------------------------------------------
+    src_ids: list[str] = []
+    src_dates: list[dt.date] = []
+    src_lines: list[list[list[str]]] = []  # per source: lines (as word lists) with >= 6 words
+    src_levels = _markings(rng, sources)
+    start = dt.date(2022, 1, 1)
+    for i in range(sources):
+        publisher = rng.choice(PUBLISHERS)
+        published = _random_date(rng, start, 3 * 365)
+        headline = prose.headline()
+        sid = f"{slug(publisher)}-{published.isoformat()}-{i:05d}"
+        text = prose.text(rng.randint(3600, 4400), headline)
+        data = text.encode("utf-8")
+        meta = {
+            "title": headline,
+            "published": published,
+            "retrieved": published + dt.timedelta(days=rng.randint(0, 3)),
+            "publisher": publisher,
+            "url": f"https://example.org/{slug(publisher)}/{published.year}/{slug(headline)}-{i}",
+            "language": "en",
+            "reliability": rng.choice("AABBBBCCCDEF"),
+            "marking": MARKINGS[src_levels[i]],
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }
+        meta_text = dump_yaml(meta)
+        (out / "sources" / f"{sid}.txt").write_bytes(data)
+        (out / "sources" / f"{sid}.yaml").write_bytes(meta_text.encode("utf-8"))
+        counts["bytes"] += len(data) + len(meta_text.encode("utf-8"))
+        src_ids.append(sid)
+        src_dates.append(published)
+        src_lines.append([w for w in (ln.split(" ") for ln in text.split("\n")[2:]) if len(w) >= 6])
+
+    # which sources each briefing level draws from ------------------------------------
+    brf_levels = _markings(rng, briefings)
+    by_level = {lvl: [i for i in range(sources) if src_levels[i] == lvl] for lvl in (0, 1, 2)}
+    cycles = {lvl: _Cycle(ids, rng) for lvl, ids in by_level.items() if ids}
+    # a restricted briefing takes at least half its citations from its own level's
+    # sources, more when that is needed for every restricted source to be cited
+    own_share = {}
+    for lvl in (1, 2):
+        nb = brf_levels.count(lvl)
+        need = math.ceil(len(by_level[lvl]) / nb) if nb else 0
+        own_share[lvl] = min(citations_per_briefing, max(math.ceil(citations_per_briefing / 2), need))
+
+    def pick_sources(level: int, k: int) -> list[int]:
+        # CLEAR sources always exist: at most ~5% of sources are restricted
+        own = own_share.get(level, k) if level in cycles else 0
+        picked = [cycles[level if j < own else 0].take() for j in range(k)]
+        rng.shuffle(picked)
+        return picked
+
+    def cite(si: int) -> dict:
+        words = rng.choice(src_lines[si])
+        n = rng.randint(6, min(14, len(words)))
+        at = rng.randrange(len(words) - n + 1)
+        quote = " ".join(words[at:at + n])
+        straight = quote.translate(STRAIGHTEN)
+        if straight != quote and rng.random() < 0.5:
+            quote = straight
+            counts["straightened_quotes"] += 1
+        counts["citations"] += 1
+        return {"source": src_ids[si], "quote": quote}
+
+    # briefings ----------------------------------------------------------------------
+    used_actors: set[str] = set()
+    used_questions: set[str] = set()
+    for b in range(briefings):
+        level = brf_levels[b]
+        cited = pick_sources(level, citations_per_briefing)
+        newest = max((src_dates[s] for s in cited), default=start)
+        date = newest + dt.timedelta(days=rng.randint(0, 45))
+
+        # section sizes, then hand every cited source to one item
+        n_pos = min(rng.randint(1, 3), citations_per_briefing)
+        n_kj = rng.randint(2, 3)
+        n_oq = rng.randint(1, 2)
+        n_tl = rng.randint(2, 4)
+        slots: list[list[int]] = [[] for _ in range(n_pos + n_kj + n_oq + n_tl)]
+        for j, si in enumerate(cited):
+            slots[j if j < n_pos else rng.randrange(len(slots))].append(si)
+        pos_slots = slots[:n_pos]
+        kj_slots = slots[n_pos:n_pos + n_kj]
+        oq_slots = slots[n_pos + n_kj:n_pos + n_kj + n_oq]
+        tl_slots = slots[n_pos + n_kj + n_oq:]
+
+        def cites_of(slot: list[int]) -> dict:
+            return {"cites": [cite(s) for s in slot]} if slot else {}
+
+        def item_date(slot: list[int]) -> dt.date:
+            return min((src_dates[s] for s in slot), default=date)
+
+        tags = rng.sample(TAGS, rng.randint(1, 4))
+        key_actors = rng.sample(actors, rng.randint(3, 5))
+        used_actors.update(a["id"] for a in key_actors)
+        picked_q = rng.sample(questions, n_oq)
+        used_questions.update(q[0] for q in picked_q)
+        summary = prose.sentences(rng.randint(2, 4))
+        if rng.random() < 0.5:
+            summary = (f"**Bottom line:** {summary}\n\n"
+                       + "".join(f"- {prose.clause()}\n" for _ in range(rng.randint(2, 3))))
+        else:
+            summary += "\n"
+        record = {
+            "title": f"{prose.headline()}",
+            "date": date,
+            "status": rng.choices(("published", "draft", "superseded"), (80, 12, 8))[0],
+            "marking": MARKINGS[level],
+            "authors": rng.sample(ANALYSTS, rng.randint(1, 2)),
+            "tags": tags,
+            "summary": summary,
+            "key_actors": key_actors,
+            "positions": [
+                {"actor": rng.choice(key_actors)["id"], "on": rng.choice(TOPICS),
+                 "stance": prose.clause(), "date": item_date(slot), **cites_of(slot)}
+                for slot in pos_slots
+            ],
+            "key_judgments": [
+                {"judgment": prose.clause(), "likelihood": rng.choice(LIKELIHOODS),
+                 "confidence": rng.choice(CONFIDENCES), **cites_of(slot)}
+                for slot in kj_slots
+            ],
+            "open_questions": [
+                {"id": qid, "question": qtext,
+                 "status": rng.choices(("open", "resolved", "dropped"), (75, 15, 10))[0],
+                 "likelihood": rng.choice(LIKELIHOODS), "confidence": rng.choice(CONFIDENCES),
+                 "assessment": prose.sentences(rng.randint(1, 3)),
+                 "indicators": rng.sample(INDICATORS, rng.randint(1, 3)), **cites_of(slot)}
+                for (qid, qtext), slot in zip(picked_q, oq_slots)
+            ],
+            "timeline": sorted(
+                ({"date": item_date(slot), "event": prose.clause(), **cites_of(slot)}
+                 for slot in tl_slots),
+                key=lambda e: e["date"]),
+        }
+        bid = f"{tags[0]}-{slug(rng.choice(NOUNS))}-{b:05d}"
+        text = dump_yaml(record).encode("utf-8")
+        (out / "briefings" / f"{bid}.yaml").write_bytes(text)
+        counts["bytes"] += len(text)
+
+    (out / "mkdocs.yml").write_text(MKDOCS_YML, encoding="utf-8", newline="\n")
+    (out / "docs" / "index.md").write_text("# Synthetic briefings\n", encoding="utf-8", newline="\n")
+    counts["actors"] = len(used_actors)
+    counts["questions"] = len(used_questions)
+    return counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("out", type=Path, help="output directory (created; replaced if synthetic)")
+    parser.add_argument("--briefings", type=int, default=1000)
+    parser.add_argument("--sources", type=int, default=None, help="default: 3 x briefings")
+    parser.add_argument("--citations", type=int, default=10, help="quoted citations per briefing")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    sources = args.sources if args.sources is not None else 3 * args.briefings
+    started = time.perf_counter()
+    try:
+        counts = generate(args.out, args.briefings, sources, args.citations, args.seed)
+    except (FileExistsError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    elapsed = time.perf_counter() - started
+    print(", ".join(f"{k}={v}" for k, v in counts.items()) + f" in {elapsed:.2f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,321 @@
+"""Checks across records: citations, quotes, actors, ids and markings.
+
+:func:`check_repository` is the whole verdict on a repository: the loading diagnostics
+plus everything found here, sorted by file, line, column and code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import quotes
+from .diagnostics import Diagnostic, Severity, code, make
+from .model import Briefing, Citation, Loc, marking_rank
+from .repo import Repository
+from .schema import closest
+
+UNKNOWN_SOURCE = code(
+    "BRF301", "unknown-source", Severity.ERROR, "A citation names a source that does not exist",
+    """
+    `source` must be the id of an archived source: the name of a `sources/<id>.txt`
+    file without its extension. The message suggests the closest existing id.
+    """,
+    failing="cites:\n  - source: yonhap-2024-11-03-borell-seoul\n    quote: to the next level",
+    passing="cites:\n  - source: yonhap-2024-11-03-borrell-seoul\n    quote: to the next level",
+)
+QUOTE_NOT_FOUND = code(
+    "BRF302", "quote-not-found", Severity.ERROR, "A quote does not occur in its source",
+    """
+    Every quote must be the source's own words. Before comparing, both are normalised:
+    Unicode NFKC, runs of white space to one space, typographic quotes to `"` and `'`,
+    every dash (and `--`) to `-`, and case. Spelling is not normalised: "Demilitarized"
+    does not match "Demilitarised". An elision mark (`...`, `…`, `[...]`) splits the
+    quote into parts that must all occur, in order.
+
+    The hint shows the closest passage of the source, with its line and similarity,
+    and names any other source in which the quote occurs word for word.
+    """,
+    failing="cites:\n  - source: yonhap-2024-11-03-borrell-seoul\n"
+            "    quote: My visit today of the Demilitarized Zone",
+    passing="cites:\n  - source: yonhap-2024-11-03-borrell-seoul\n"
+            "    quote: My visit today of the Demilitarised Zone",
+)
+LINES_OUT_OF_RANGE = code(
+    "BRF303", "lines-out-of-range", Severity.ERROR, "A `lines` range the source does not have",
+    """
+    `lines` names 1-based lines of the archived text, `"12"` or `"12-14"`; they must
+    exist and the range must not run backwards.
+    """,
+    failing="cites:\n  - source: yonhap-2024-11-03-borrell-seoul\n    lines: \"90-95\"",
+    passing="cites:\n  - source: yonhap-2024-11-03-borrell-seoul\n    lines: \"11-13\"",
+)
+QUOTE_OUTSIDE_LINES = code(
+    "BRF304", "quote-outside-lines", Severity.ERROR, "A quote that is not within the cited lines",
+    """
+    When a citation gives both `quote` and `lines`, the quote must occur within those
+    lines. The hint says on which line the quote actually is.
+    """,
+    failing="cites:\n  - source: yonhap-2024-11-03-borrell-seoul\n    quote: to the next level\n    lines: \"3\"",
+    passing="cites:\n  - source: yonhap-2024-11-03-borrell-seoul\n    quote: to the next level\n    lines: \"13\"",
+)
+NO_ANCHOR = code(
+    "BRF305", "citation-without-anchor", Severity.WARNING, "A citation with neither quote nor lines",
+    """
+    A citation that gives only a source cannot be checked and does not lead the reader
+    to the passage. Add the `quote` that supports the claim (or the `lines`).
+    """,
+    failing="cites:\n  - source: yonhap-2024-11-03-borrell-seoul",
+    passing="cites:\n  - source: yonhap-2024-11-03-borrell-seoul\n    quote: to the next level",
+)
+UNCITED_POSITION = code(
+    "BRF306", "position-without-citation", Severity.ERROR, "A stated position with no citation",
+    """
+    A position records what an actor said or committed to; it must cite where they said
+    it, with at least one citation.
+    """,
+    failing="positions:\n  - actor: josep-borrell\n    on: EU-ROK security\n    stance: Wants closer ties.",
+    passing="positions:\n  - actor: josep-borrell\n    on: EU-ROK security\n    stance: Wants closer ties.\n"
+            "    cites:\n      - source: yonhap-2024-11-03-borrell-seoul\n        quote: to the next level",
+)
+UNCITED_SOURCE = code(
+    "BRF307", "uncited-source", Severity.WARNING, "An archived source that no briefing cites",
+    """
+    An archived source nobody cites is often a citation that was forgotten, or a source
+    added under a different id than the one the briefing uses.
+    """,
+    failing="sources/old-capture.txt   (no citation names old-capture)",
+    passing="cites:\n  - source: old-capture\n    quote: ...",
+    failing_file="sources/old-capture.yaml",
+)
+UNKNOWN_ACTOR = code(
+    "BRF401", "unknown-actor", Severity.ERROR, "A position's actor is not one of the key actors",
+    """
+    `positions[].actor` must be the `id` of an entry in the same briefing's
+    `key_actors`, so the position appears on that actor's page.
+    """,
+    failing="key_actors:\n  - id: josep-borrell\n    name: Josep Borrell\npositions:\n  - actor: borrell",
+    passing="key_actors:\n  - id: josep-borrell\n    name: Josep Borrell\npositions:\n  - actor: josep-borrell",
+)
+DUPLICATE_ID = code(
+    "BRF402", "duplicate-id", Severity.ERROR, "The same id twice in one briefing",
+    """
+    Within a briefing, each key actor and each open question has its own id. A
+    question re-assessed over time keeps its id across briefings, but appears once
+    in each.
+    """,
+    failing="key_actors:\n  - id: cho-tae-yul\n    name: Cho Tae-yul\n  - id: cho-tae-yul\n    name: Cho Tae Yul",
+    passing="key_actors:\n  - id: cho-tae-yul\n    name: Cho Tae-yul",
+)
+MARKING_LEAK = code(
+    "BRF403", "marking-leak", Severity.ERROR, "A briefing cites a source more restricted than itself",
+    """
+    TLP labels are ordered CLEAR < GREEN < AMBER < AMBER+STRICT < RED. A briefing
+    shows its quotes and links to its sources, so it may not cite a source whose
+    marking is more restrictive than its own: raise the briefing's marking or cite
+    another source.
+    """,
+    failing="marking: TLP:CLEAR\n...\n    cites:\n      - source: partner-report   # marked TLP:AMBER",
+    passing="marking: TLP:AMBER\n...\n    cites:\n      - source: partner-report   # marked TLP:AMBER",
+)
+ACTOR_NAME_MISMATCH = code(
+    "BRF404", "actor-name-mismatch", Severity.WARNING, "The same actor id has different names",
+    """
+    An actor id names one person or body across all briefings (their page gathers all
+    their positions). Different `name`s for one id usually mean two people share an id,
+    or a typo.
+    """,
+    failing="# a.yaml\n  - id: cho-tae-yul\n    name: Cho Tae-yul\n# b.yaml\n  - id: cho-tae-yul\n    name: Cho Tae-Yoon",
+    passing="# a.yaml\n  - id: cho-tae-yul\n    name: Cho Tae-yul\n# b.yaml\n  - id: cho-tae-yul\n    name: Cho Tae-yul",
+)
+DATE_AFTER_ASOF = code(
+    "BRF405", "date-after-as-of", Severity.WARNING, "A position or event dated after the briefing",
+    """
+    A briefing's `date` is the as-of date of the assessment; a position or timeline
+    event dated later is usually a typo in one of the two dates.
+    """,
+    failing="date: 2024-11-04\ntimeline:\n  - date: 2024-12-03\n    event: Borrell visits the DMZ.",
+    passing="date: 2024-11-04\ntimeline:\n  - date: 2024-11-03\n    event: Borrell visits the DMZ.",
+)
+
+
+@dataclass
+class Result:
+    """The verdict on a repository: diagnostics and what was counted."""
+
+    diagnostics: list[Diagnostic]
+    briefings: int
+    sources: int
+    citations: int
+
+    @property
+    def errors(self) -> int:
+        return sum(d.severity is Severity.ERROR for d in self.diagnostics)
+
+    @property
+    def warnings(self) -> int:
+        return sum(d.severity is Severity.WARNING for d in self.diagnostics)
+
+
+@dataclass
+class _State:
+    repo: Repository
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    normalised: dict[str, str] = field(default_factory=dict)
+    cited: set[str] = field(default_factory=set)
+    citations: int = 0
+
+    def report(self, c, at: Loc, message: str, hint: str = "") -> None:
+        self.diagnostics.append(make(c, at.file, at.line, at.column, message, hint))
+
+    def norm(self, source_id: str) -> str:
+        text = self.normalised.get(source_id)
+        if text is None:
+            text = self.normalised[source_id] = quotes.normalise(self.repo.sources[source_id].text or "")
+        return text
+
+
+def check_repository(repo: Repository) -> Result:
+    """Every diagnostic of ``repo``: loading problems and cross-record checks."""
+    state = _State(repo, list(repo.diagnostics))
+    for briefing in repo.briefings:
+        _check_briefing(state, briefing)
+    _check_actor_names(state)
+    for source_id, source in repo.sources.items():
+        if source_id not in state.cited:
+            state.report(UNCITED_SOURCE, Loc(source.loc.file, 1, 1), f"no briefing cites source '{source_id}'",
+                         "cite it where it supports a claim, or remove it if it was archived by mistake")
+    return Result(sorted(state.diagnostics), len(repo.briefings), len(repo.sources), state.citations)
+
+
+def _check_briefing(state: _State, briefing: Briefing) -> None:
+    _check_unique(state, [(a.id, a.at("id")) for a in briefing.key_actors], "key actor")
+    _check_unique(state, [(q.id, q.at("id")) for q in briefing.open_questions], "open question")
+    actor_ids = [a.id for a in briefing.key_actors]
+    for position in briefing.positions:
+        if position.actor not in actor_ids:
+            guess = closest(position.actor, actor_ids)
+            hint = (f"did you mean '{guess}'?" if guess else
+                    f"add an entry with id: {position.actor} to key_actors")
+            state.report(UNKNOWN_ACTOR, position.at("actor"),
+                         f"actor '{position.actor}' is not one of this briefing's key_actors", hint)
+        if not position.cites:
+            state.report(UNCITED_POSITION, position.at("cites"),
+                         f"the position of '{position.actor}' on '{position.on}' cites no source",
+                         "add a cites: list with the source and quote where the position was stated")
+    for item, label in [(p, "position") for p in briefing.positions] + [(e, "timeline event") for e in briefing.timeline]:
+        if item.date and briefing.date and item.date > briefing.date:
+            state.report(DATE_AFTER_ASOF, item.at("date"),
+                         f"this {label} is dated {item.date}, after the briefing's as-of date {briefing.date}",
+                         "check both dates")
+    for _, citation in briefing.citations():
+        state.citations += 1
+        _check_citation(state, briefing, citation)
+
+
+def _check_unique(state: _State, ids: list[tuple[str, Loc]], what: str) -> None:
+    seen: dict[str, Loc] = {}
+    for value, at in ids:
+        if value in seen:
+            state.report(DUPLICATE_ID, at, f"the {what} id '{value}' is used twice in this briefing "
+                         f"(first at line {seen[value].line})", f"merge the two entries or give this one its own id")
+        else:
+            seen[value] = at
+
+
+def _check_citation(state: _State, briefing: Briefing, citation: Citation) -> None:
+    repo = state.repo
+    source = repo.sources.get(citation.source)
+    if source is None:
+        state.cited.add(citation.source)
+        if (repo.root / "sources" / f"{citation.source}.yaml").exists():
+            return  # the source exists but did not load: its own diagnostics say why
+        guess = closest(citation.source, list(repo.sources))
+        hint = f"did you mean '{guess}'?" if guess else "archive the source with 'briefings source add' first"
+        state.report(UNKNOWN_SOURCE, citation.at("source"), f"unknown source '{citation.source}'", hint)
+        return
+    state.cited.add(source.id)
+    if marking_rank(source.marking) > marking_rank(briefing.marking):
+        state.report(MARKING_LEAK, citation.at("source"),
+                     f"source '{source.id}' is marked {source.marking}, more restricted than this "
+                     f"briefing's {briefing.marking}",
+                     f"raise the briefing's marking to {source.marking} or cite another source")
+    text = source.text or ""
+    span = None
+    if citation.lines is not None:
+        first, last = quotes.parse_lines(citation.lines)
+        span = quotes.line_span(text, first, last)
+        if span is None:
+            total = quotes.count_lines(text)
+            state.report(LINES_OUT_OF_RANGE, citation.at("lines"),
+                         f"lines {citation.lines} do not exist in source '{source.id}' (it has {total} lines)"
+                         if last >= first else f"the range {citation.lines} runs backwards",
+                         f"use a range within 1-{total}, first line first")
+            span = None
+    if citation.quote is not None:
+        _check_quote(state, source.id, citation, span)
+    elif citation.lines is None:
+        state.report(NO_ANCHOR, citation.loc, f"this citation of '{source.id}' has neither quote nor lines",
+                     "add the quote that supports the claim")
+
+
+def _check_quote(state: _State, source_id: str, citation: Citation, span: tuple[int, int] | None) -> None:
+    assert citation.quote is not None
+    at = citation.at("quote")
+    parts = quotes.quote_parts(citation.quote)
+    shown = _shorten(citation.quote)
+    if not parts:
+        state.report(QUOTE_NOT_FOUND, at, "the quote has no words besides elision marks",
+                     "quote the source's words")
+        return
+    haystack = state.norm(source_id)
+    if quotes.find_parts(parts, haystack) is None:
+        missing = quotes.first_missing(parts, haystack)
+        message = f"quote not found in source '{source_id}': \"{shown}\""
+        if len(parts) > 1:
+            message += f" (part {missing + 1} of {len(parts)}: \"{_shorten(parts[missing])}\")"
+        hints = []
+        near = quotes.closest_passage(parts[missing], state.repo.sources[source_id].text or "")
+        if near is not None:
+            hints.append(f"closest passage (line {near.line}, {near.similarity:g}% similar): "
+                         f"\"{_shorten(near.passage, 160)}\"")
+            differences = quotes.word_differences(parts[missing], near.passage)
+            if differences and len(differences) <= 3:
+                hints.append("differs at " + ", ".join(
+                    f"\"{q or '(nothing)'}\" where the source has \"{s or '(nothing)'}\"" for q, s in differences))
+        elsewhere = [other for other in state.repo.sources
+                     if other != source_id and quotes.find_parts(parts, state.norm(other)) is not None]
+        if elsewhere:
+            hints.append("the quote occurs verbatim in " + ", ".join(f"'{o}'" for o in elsewhere[:3])
+                         + f": did you mean source: {elsewhere[0]}?")
+        elif near is not None:
+            hints.append("copy the words exactly as the source has them")
+        state.report(QUOTE_NOT_FOUND, at, message, "; ".join(hints))
+        return
+    if span is not None:
+        within = quotes.normalise(state.repo.sources[source_id].text[span[0]:span[1]])  # type: ignore[index]
+        if quotes.find_parts(parts, within) is None:
+            mapped = quotes.Mapped.build(state.repo.sources[source_id].text or "")
+            located = mapped.locate(citation.quote)
+            where = ""
+            if located:
+                line = mapped.original.count("\n", 0, located[0][0]) + 1
+                where = f"; the quote starts on line {line}"
+            state.report(QUOTE_OUTSIDE_LINES, citation.at("lines"),
+                         f"the quote is not within lines {citation.lines} of source '{source_id}'{where}",
+                         "correct the lines, or drop them and keep the quote")
+
+
+def _check_actor_names(state: _State) -> None:
+    names: dict[str, tuple[str, str]] = {}
+    for briefing in state.repo.briefings:
+        for actor in briefing.key_actors:
+            known = names.setdefault(actor.id, (actor.name, briefing.id))
+            if known[0] != actor.name:
+                state.report(ACTOR_NAME_MISMATCH, actor.at("name"),
+                             f"actor '{actor.id}' is named '{actor.name}' here but '{known[0]}' in "
+                             f"briefing '{known[1]}'", "use one spelling of the name, or give each actor its own id")
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -1,0 +1,145 @@
+"""The records a repository holds, as typed values that keep where they were written."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+TLP_ORDER = ("TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED")
+LIKELIHOODS = (
+    "almost no chance", "very unlikely", "unlikely", "roughly even chance",
+    "likely", "very likely", "almost certain",
+)
+#: ICD 203 percentage bands for each likelihood term.
+LIKELIHOOD_BANDS = {
+    "almost no chance": "1-5%", "very unlikely": "5-20%", "unlikely": "20-45%",
+    "roughly even chance": "45-55%", "likely": "55-80%", "very likely": "80-95%",
+    "almost certain": "95-99%",
+}
+CONFIDENCES = ("low", "moderate", "high")
+STATUSES = ("draft", "published", "superseded")
+QUESTION_STATUSES = ("open", "resolved", "dropped")
+RELIABILITIES = ("A", "B", "C", "D", "E", "F")
+RELIABILITY_MEANINGS = {
+    "A": "Completely reliable", "B": "Usually reliable", "C": "Fairly reliable",
+    "D": "Not usually reliable", "E": "Unreliable", "F": "Reliability cannot be judged",
+}
+
+
+def marking_rank(marking: str) -> int:
+    """Position of a TLP label in the order CLEAR < GREEN < AMBER < AMBER+STRICT < RED."""
+    return TLP_ORDER.index(marking)
+
+
+@dataclass(frozen=True, slots=True)
+class Loc:
+    """A 1-based position in a repository-relative file."""
+
+    file: str
+    line: int
+    column: int
+
+
+@dataclass(slots=True)
+class Record:
+    """Base of every record: where it starts, and where each of its keys' values is."""
+
+    loc: Loc
+    locs: dict[str, Loc] = field(default_factory=dict, repr=False)
+
+    def at(self, key: str) -> Loc:
+        """Where the value of ``key`` was written (the record itself when absent)."""
+        return self.locs.get(key, self.loc)
+
+
+@dataclass(slots=True)
+class Citation(Record):
+    source: str = ""
+    quote: str | None = None
+    lines: str | None = None
+    note: str | None = None
+
+
+@dataclass(slots=True)
+class Actor(Record):
+    id: str = ""
+    name: str = ""
+    role: str | None = None
+    affiliation: str | None = None
+
+
+@dataclass(slots=True)
+class Position(Record):
+    actor: str = ""
+    on: str = ""
+    stance: str = ""
+    date: dt.date | None = None
+    cites: list[Citation] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Judgment(Record):
+    judgment: str = ""
+    likelihood: str | None = None
+    confidence: str | None = None
+    cites: list[Citation] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Question(Record):
+    id: str = ""
+    question: str = ""
+    status: str = "open"
+    likelihood: str | None = None
+    confidence: str | None = None
+    assessment: str | None = None
+    indicators: list[str] = field(default_factory=list)
+    cites: list[Citation] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Event(Record):
+    date: dt.date | None = None
+    event: str = ""
+    cites: list[Citation] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Briefing(Record):
+    id: str = ""
+    title: str = ""
+    date: dt.date | None = None
+    status: str = "draft"
+    marking: str = "TLP:CLEAR"
+    authors: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    summary: str = ""
+    key_actors: list[Actor] = field(default_factory=list)
+    positions: list[Position] = field(default_factory=list)
+    key_judgments: list[Judgment] = field(default_factory=list)
+    open_questions: list[Question] = field(default_factory=list)
+    timeline: list[Event] = field(default_factory=list)
+
+    def citations(self) -> list[tuple[str, Citation]]:
+        """Every citation of the briefing with the section it belongs to."""
+        found: list[tuple[str, Citation]] = []
+        for section in ("positions", "key_judgments", "open_questions", "timeline"):
+            for item in getattr(self, section):
+                found.extend((section, c) for c in item.cites)
+        return found
+
+
+@dataclass(slots=True)
+class Source(Record):
+    id: str = ""
+    title: str = ""
+    published: dt.date | None = None
+    publisher: str | None = None
+    url: str | None = None
+    retrieved: dt.date | None = None
+    language: str = "en"
+    reliability: str | None = None
+    marking: str = "TLP:CLEAR"
+    sha256: str | None = None
+    text: str | None = None
+    text_file: str = ""

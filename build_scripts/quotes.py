@@ -1,0 +1,196 @@
+"""Quote matching: the normalisation of SPEC 3, elisions, and the closest passage.
+
+A quote matches a source when, after both are normalised the same way (Unicode NFKC,
+white space runs to one space, typographic quotes to ASCII, every dash and ``--`` to
+``-``, case folded), each part of the quote between elision marks occurs in the
+source, in order.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from array import array
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212\u2e3a\u2e3b\ufe58\ufe63\uff0d"
+_DOUBLE = "\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033\u2036\u301d\u301e\u301f\uff02"
+_SINGLE = "\u2018\u2019\u201a\u201b\u2032\u2035\u2039\u203a\uff07\u02bc"
+_TABLE = str.maketrans({**{c: "-" for c in _DASHES}, **{c: '"' for c in _DOUBLE},
+                        **{c: "'" for c in _SINGLE}})
+_SPACES = re.compile(r"\s+")
+_DASH_RUN = re.compile(r"-{2,}")
+_ELISION = re.compile(r"\s*(?:\[\s*\.\.\.\s*\]|\.\.\.)\s*")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).translate(_TABLE).casefold()
+
+
+def normalise(text: str) -> str:
+    """The SPEC 3 normal form of ``text`` (not stripped)."""
+    return _DASH_RUN.sub("-", _SPACES.sub(" ", _fold(text)))
+
+
+def quote_parts(quote: str) -> list[str]:
+    """The normalised parts of a quote between elision marks (empty parts dropped)."""
+    return [p for p in (part.strip() for part in _ELISION.split(normalise(quote))) if p]
+
+
+def find_parts(parts: list[str], haystack: str) -> list[tuple[int, int]] | None:
+    """Spans of each part found in order in ``haystack``, or ``None`` with the first miss."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for part in parts:
+        found = haystack.find(part, start)
+        if found < 0:
+            return None
+        spans.append((found, found + len(part)))
+        start = found + len(part)
+    return spans
+
+
+def first_missing(parts: list[str], haystack: str) -> int:
+    """Index of the first part that does not occur (in order) in ``haystack``."""
+    start = 0
+    for index, part in enumerate(parts):
+        found = haystack.find(part, start)
+        if found < 0:
+            return index
+        start = found + len(part)
+    return len(parts)
+
+
+@dataclass
+class Mapped:
+    """A normalised text that knows, for each of its characters, where it came from."""
+
+    original: str
+    text: str
+    origin: array  # origin[i]: index in ``original`` of text[i]; one sentinel at the end
+
+    @classmethod
+    def build(cls, original: str) -> "Mapped":
+        chars: list[str] = []
+        origin = array("l")
+        position = 0
+
+        def emit_ascii(stop: int) -> None:
+            chars.append(original[position:stop].lower())
+            origin.extend(range(position, stop))
+
+        for run in _NON_ASCII.finditer(original):
+            emit_ascii(run.start())
+            index = run.start()
+            while index < run.end():
+                end = index + 1
+                while end < len(original) and unicodedata.combining(original[end]):
+                    end += 1
+                folded = _fold(original[index:end])
+                chars.append(folded)
+                origin.extend([index] * len(folded))
+                index = end
+            position = run.end()
+        emit_ascii(len(original))
+        folded_text = "".join(chars)
+        # Collapse white space and dash runs, keeping the origin of each kept character.
+        kept: list[str] = []
+        kept_origin = array("l")
+        last = 0
+        for run in re.finditer(r"\s+|-{2,}", folded_text):
+            start, end = run.span()
+            kept.append(folded_text[last:start])
+            kept_origin.extend(origin[last:start])
+            kept.append(" " if folded_text[start].isspace() else "-")
+            kept_origin.append(origin[start])
+            last = end
+        kept.append(folded_text[last:])
+        kept_origin.extend(origin[last:])
+        kept_origin.append(len(original))
+        return cls(original, "".join(kept), kept_origin)
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The span of ``original`` that produced ``text[start:end]``, trimmed of spaces."""
+        first, after = self.origin[start], self.origin[end]
+        while after > first and self.original[after - 1].isspace():
+            after -= 1
+        return first, after
+
+    def locate(self, quote: str) -> list[tuple[int, int]] | None:
+        """Original spans of each part of ``quote``, or ``None`` when it does not occur."""
+        spans = find_parts(quote_parts(quote), self.text)
+        if spans is None:
+            return None
+        return [self.span(start, end) for start, end in spans]
+
+
+@dataclass(frozen=True)
+class Closest:
+    """The passage of a source that best matches a quote, and how similar it is (0-100)."""
+
+    passage: str
+    similarity: float
+    line: int
+
+
+def closest_passage(part: str, original: str) -> Closest | None:
+    """The passage of ``original`` most similar to the normalised quote ``part``."""
+    mapped = Mapped.build(original)
+    if not part or not mapped.text.strip():
+        return None
+    found = fuzz.partial_ratio_alignment(part, mapped.text)
+    if found is None:
+        return None
+    start, end = found.dest_start, found.dest_end
+    # Widen to whole words so the passage reads naturally.
+    while start > 0 and mapped.text[start - 1] not in " \n":
+        start -= 1
+    while end < len(mapped.text) and mapped.text[end] not in " \n":
+        end += 1
+    first, after = mapped.span(start, min(end, len(mapped.text)))
+    passage = _SPACES.sub(" ", original[first:after]).strip().strip(_EDGE_PUNCTUATION)
+    return Closest(passage, round(found.score, 1), original.count("\n", 0, first) + 1)
+
+
+_EDGE_PUNCTUATION = " ,;:\"'" + _DOUBLE + _SINGLE
+
+
+def word_differences(part: str, passage: str) -> list[tuple[str, str]]:
+    """Pairs (quoted words, source words) where a normalised quote and passage differ."""
+    quoted, source = part.split(), normalise(passage).strip().split()
+    matcher = difflib.SequenceMatcher(a=quoted, b=source, autojunk=False)
+    return [(" ".join(quoted[i1:i2]), " ".join(source[j1:j2]))
+            for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
+
+
+def count_lines(text: str) -> int:
+    """Number of lines of ``text`` as an editor shows them (a final newline ends a line)."""
+    if not text:
+        return 0
+    return text.count("\n") + (0 if text.endswith("\n") else 1)
+
+
+def line_span(text: str, first: int, last: int) -> tuple[int, int] | None:
+    """The character span of 1-based lines ``first``..``last`` of ``text``, if they exist."""
+    if first < 1 or last < first or last > count_lines(text):
+        return None
+    start = 0
+    for _ in range(first - 1):
+        start = text.index("\n", start) + 1
+    end = start
+    for _ in range(last - first + 1):
+        newline = text.find("\n", end)
+        end = len(text) if newline < 0 else newline + 1
+    while end > start and text[end - 1] in "\r\n":
+        end -= 1
+    return start, end
+
+
+def parse_lines(value: str) -> tuple[int, int]:
+    """``"12"`` → (12, 12); ``"12-14"`` → (12, 14)."""
+    first, _, last = value.partition("-")
+    return int(first), int(last or first)

@@ -1,0 +1,265 @@
+"""Read a briefing repository from disk: files, ids, pairing, encodings and digests.
+
+:func:`load_repository` never raises for bad content: every problem with a file
+becomes a diagnostic and the file is left out of the records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import schema
+from .diagnostics import Diagnostic, Severity, code, make
+from .load import MAX_FILE_BYTES, decode, load_yaml
+from .model import Briefing, Source
+
+TEXT_WITHOUT_METADATA = code(
+    "BRF201", "text-without-metadata", Severity.ERROR, "An archived text has no metadata file",
+    """
+    Every `sources/<id>.txt` needs a `sources/<id>.yaml` beside it with at least the
+    source's `title` and `published` date. `briefings source add` writes both.
+    """,
+    failing="sources/yonhap-2024-11-03.txt   (and no sources/yonhap-2024-11-03.yaml)",
+    passing="sources/yonhap-2024-11-03.txt\nsources/yonhap-2024-11-03.yaml",
+    failing_file="sources/yonhap-2024-11-03.txt",
+)
+METADATA_WITHOUT_TEXT = code(
+    "BRF202", "metadata-without-text", Severity.ERROR, "A source metadata file has no archived text",
+    """
+    `sources/<id>.yaml` describes the archived text `sources/<id>.txt`, which must exist:
+    quotes are checked against it.
+    """,
+    failing="sources/yonhap-2024-11-03.yaml   (and no sources/yonhap-2024-11-03.txt)",
+    passing="sources/yonhap-2024-11-03.txt\nsources/yonhap-2024-11-03.yaml",
+    failing_file="sources/yonhap-2024-11-03.yaml",
+)
+DIGEST_MISMATCH = code(
+    "BRF203", "sha256-mismatch", Severity.ERROR, "The archived text does not match its recorded sha256",
+    """
+    The `sha256` in a source's metadata pins the archived text. A mismatch means the
+    text was edited after it was archived (archived texts are never rewritten) or the
+    digest was mistyped. Restore the original capture, or if the capture itself was
+    wrong, archive it again and update the digest (`sha256sum sources/<id>.txt`).
+    """,
+    failing="sha256: 0000000000000000000000000000000000000000000000000000000000000000",
+    passing="sha256: a4ca4bd4d05bd2056454d6d11b960686b844f95bf54c6caaf39cdcc47fd3ea82",
+    failing_file="sources/example.yaml",
+)
+EMPTY_SOURCE = code(
+    "BRF204", "empty-source", Severity.ERROR, "An archived text is empty",
+    """
+    A source with no text cannot support any citation. Archive the captured text.
+    """,
+    failing="sources/example.txt   (0 bytes)",
+    passing="sources/example.txt   (the captured article)",
+    failing_file="sources/example.txt",
+)
+UNEXPECTED_FILE = code(
+    "BRF205", "unexpected-file", Severity.ERROR, "A file that is not part of the repository format",
+    """
+    `briefings/` holds only `<id>.yaml` files and `sources/` only `<id>.txt` and
+    `<id>.yaml` pairs. Anything else (a `.yml` file, a `.md` note, a sub-folder) would
+    be silently ignored, so it is reported. Hidden files such as `.gitkeep` are allowed.
+    """,
+    failing="briefings/eu-visit.yml",
+    passing="briefings/eu-visit.yaml",
+    failing_file="briefings/eu-visit.yml",
+)
+OUTSIDE_LINK = code(
+    "BRF206", "link-outside", Severity.ERROR, "A symbolic link that points outside the repository",
+    """
+    Files in `briefings/` and `sources/` must live in the repository: a symbolic link to
+    a file elsewhere could publish anything on the machine that builds the site. Copy
+    the file in instead.
+    """,
+    failing="sources/leak.txt -> /etc/passwd",
+    passing="sources/article.txt   (a regular file)",
+    failing_file="sources/leak.txt",
+)
+BAD_FILE_ID = code(
+    "BRF207", "invalid-file-id", Severity.ERROR, "A file name that is not a valid id",
+    """
+    File names are ids: lowercase letters and digits joined by single hyphens, since
+    they become web addresses (`/briefings/<id>/`). Rename the file.
+    """,
+    failing="briefings/EU_Visit 2024.yaml",
+    passing="briefings/eu-visit-2024.yaml",
+    failing_file="briefings/EU_Visit 2024.yaml",
+)
+UNREADABLE = code(
+    "BRF208", "unreadable-file", Severity.ERROR, "A file that cannot be read",
+    """
+    The file exists but could not be read (permissions, a broken link, a device).
+    The message gives the system's reason.
+    """,
+    failing="briefings/eu-visit.yaml   (permission denied)",
+    passing="briefings/eu-visit.yaml   (readable)",
+)
+
+MAX_SOURCE_BYTES = 20 * 1024 * 1024
+
+
+@dataclass
+class Repository:
+    """Every record that loaded, and the diagnostics of loading."""
+
+    root: Path
+    briefings: list[Briefing] = field(default_factory=list)
+    sources: dict[str, Source] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def load_repository(root: Path) -> Repository:
+    """Read ``briefings/`` and ``sources/`` under ``root``."""
+    root = root.resolve()
+    repo = Repository(root)
+    _load_sources(repo)
+    _load_briefings(repo)
+    return repo
+
+
+def _entries(repo: Repository, folder: str) -> list[tuple[str, Path]]:
+    """Regular files of ``folder`` (sorted, hidden ones skipped), refusing escapes."""
+    base = repo.root / folder
+    if not base.is_dir():
+        return []
+    found = []
+    for entry in sorted(os.scandir(base), key=lambda e: e.name):
+        rel = f"{folder}/{entry.name}"
+        if entry.name.startswith("."):
+            continue
+        path = Path(entry.path)
+        if entry.is_symlink():
+            target = path.resolve()
+            if not target.is_relative_to(repo.root):
+                repo.diagnostics.append(make(
+                    OUTSIDE_LINK, rel, 1, 1, f"{rel} is a link to {target}, outside the repository",
+                    "replace the link with a copy of the file"))
+                continue
+        if entry.is_dir():
+            repo.diagnostics.append(make(
+                UNEXPECTED_FILE, rel, 1, 1, f"{rel} is a folder; {folder}/ holds only files",
+                f"move its files directly into {folder}/"))
+            continue
+        found.append((rel, path))
+    return found
+
+
+def _read(repo: Repository, rel: str, path: Path, limit: int) -> bytes | None:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        repo.diagnostics.append(make(UNREADABLE, rel, 1, 1, f"cannot read {rel}: {exc.strerror or exc}"))
+        return None
+    return data
+
+
+def _stem_ok(repo: Repository, rel: str, stem: str) -> bool:
+    if schema.ID_PATTERN.match(stem):
+        return True
+    repo.diagnostics.append(make(
+        BAD_FILE_ID, rel, 1, 1, f"the file name {stem!r} is not a valid id",
+        f"rename it to {schema.suggest_id(stem)!r} plus its extension"))
+    return False
+
+
+def _load_briefings(repo: Repository) -> None:
+    for rel, path in _entries(repo, "briefings"):
+        stem, ext = os.path.splitext(path.name)
+        if ext != ".yaml":
+            hint = f"rename it to {stem}.yaml" if ext == ".yml" else "briefings/ holds only <id>.yaml files"
+            repo.diagnostics.append(make(UNEXPECTED_FILE, rel, 1, 1, f"{rel} is not a briefing file", hint))
+            continue
+        if not _stem_ok(repo, rel, stem):
+            continue
+        data = _read(repo, rel, path, MAX_FILE_BYTES)
+        if data is None:
+            continue
+        node, problems = load_yaml(data, rel)
+        repo.diagnostics.extend(problems)
+        if node is None:
+            continue
+        ctx = schema.Context(rel)
+        briefing = schema.BRIEFING.convert(node, ctx, "", id=stem)
+        repo.diagnostics.extend(ctx.diagnostics)
+        if isinstance(briefing, Briefing):
+            repo.briefings.append(briefing)
+
+
+def _load_sources(repo: Repository) -> None:
+    texts: dict[str, tuple[str, Path]] = {}
+    metas: dict[str, tuple[str, Path]] = {}
+    for rel, path in _entries(repo, "sources"):
+        stem, ext = os.path.splitext(path.name)
+        if ext not in (".txt", ".yaml"):
+            hint = f"rename it to {stem}.yaml" if ext == ".yml" else "sources/ holds only <id>.txt and <id>.yaml pairs"
+            repo.diagnostics.append(make(UNEXPECTED_FILE, rel, 1, 1, f"{rel} is not a source file", hint))
+            continue
+        if not _stem_ok(repo, rel, stem):
+            continue
+        (texts if ext == ".txt" else metas)[stem] = (rel, path)
+    for stem in sorted(set(texts) | set(metas)):
+        if stem not in metas:
+            rel = texts[stem][0]
+            repo.diagnostics.append(make(
+                TEXT_WITHOUT_METADATA, rel, 1, 1, f"{rel} has no metadata file sources/{stem}.yaml",
+                f"create sources/{stem}.yaml with its title and published date"))
+            continue
+        if stem not in texts:
+            rel = metas[stem][0]
+            repo.diagnostics.append(make(
+                METADATA_WITHOUT_TEXT, rel, 1, 1, f"{rel} describes sources/{stem}.txt, which does not exist",
+                f"archive the text as sources/{stem}.txt, or remove {rel}"))
+            continue
+        source = _load_source(repo, stem, metas[stem], texts[stem])
+        if source is not None:
+            repo.sources[stem] = source
+
+
+def _load_source(repo: Repository, stem: str, meta: tuple[str, Path],
+                 text: tuple[str, Path]) -> Source | None:
+    meta_rel, meta_path = meta
+    text_rel, text_path = text
+    data = _read(repo, meta_rel, meta_path, MAX_FILE_BYTES)
+    raw = _read(repo, text_rel, text_path, MAX_SOURCE_BYTES)
+    if data is None or raw is None:
+        return None
+    node, problems = load_yaml(data, meta_rel)
+    repo.diagnostics.extend(problems)
+    if node is None:
+        return None
+    ctx = schema.Context(meta_rel)
+    source = schema.SOURCE.convert(node, ctx, "", id=stem, text_file=text_rel)
+    repo.diagnostics.extend(ctx.diagnostics)
+    if not isinstance(source, Source):
+        return None
+    if len(raw) > MAX_SOURCE_BYTES:
+        repo.diagnostics.append(make(
+            UNEXPECTED_FILE, text_rel, 1, 1,
+            f"{text_rel} is larger than {MAX_SOURCE_BYTES // (1024 * 1024)} MiB",
+            "archive the relevant part of the document only"))
+        return None
+    if source.sha256 is not None:
+        actual = hashlib.sha256(raw).hexdigest()
+        if actual != source.sha256.lower():
+            at = source.at("sha256")
+            repo.diagnostics.append(make(
+                DIGEST_MISMATCH, meta_rel, at.line, at.column,
+                f"{text_rel} has sha256 {actual}, not the recorded {source.sha256}",
+                "restore the archived text as captured; if the capture was replaced on purpose, "
+                "record the new digest"))
+    decoded, problem = decode(raw, text_rel)
+    if problem is not None:
+        repo.diagnostics.append(problem)
+        return None
+    assert decoded is not None
+    if not decoded.strip():
+        repo.diagnostics.append(make(EMPTY_SOURCE, text_rel, 1, 1, f"{text_rel} is empty",
+                                     "archive the captured text in it"))
+        return None
+    source.text = decoded
+    return source

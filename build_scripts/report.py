@@ -1,0 +1,124 @@
+"""Turn diagnostics into text, GitHub workflow commands or JSON, and decide the exit code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .checks import Result
+from .diagnostics import Severity
+
+FORMATS = ("text", "github", "json")
+
+
+def exit_code(result: Result, strict: bool) -> int:
+    """0 when clean; 1 on an error (with ``strict``, on a warning too)."""
+    if result.errors or (strict and result.warnings):
+        return 1
+    return 0
+
+
+def summary_line(result: Result) -> str:
+    def plural(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
+    return (f"{plural(result.briefings, 'briefing')}, {plural(result.sources, 'source')}, "
+            f"{plural(result.citations, 'citation')}: {plural(result.errors, 'error')}, "
+            f"{plural(result.warnings, 'warning')}")
+
+
+def as_json(result: Result) -> str:
+    return json.dumps({
+        "diagnostics": [d.as_dict() for d in result.diagnostics],
+        "summary": {"briefings": result.briefings, "sources": result.sources,
+                    "citations": result.citations, "errors": result.errors,
+                    "warnings": result.warnings},
+    }, ensure_ascii=False, indent=2) + "\n"
+
+
+def as_text(result: Result, root: Path) -> str:
+    """Compiler-style output: the offending line with a caret under the column."""
+    lines_of: dict[str, list[str]] = {}
+    out: list[str] = []
+    for d in result.diagnostics:
+        out.append(f"{d.file}:{d.line}:{d.column}: {d.severity.value} {d.code}: {d.message}")
+        source_line = _line(root, d.file, d.line, lines_of)
+        if source_line is not None:
+            number = str(d.line)
+            gutter = " " * len(number)
+            out.append(f" {number} | {source_line}")
+            caret_at = len(source_line[: d.column - 1].expandtabs(1))
+            out.append(f" {gutter} | {' ' * caret_at}^")
+        if d.hint:
+            out.append(f"  = hint: {d.hint}")
+        out.append("")
+    out.append(summary_line(result))
+    return "\n".join(out) + "\n"
+
+
+def _line(root: Path, file: str, line: int, cache: dict[str, list[str]]) -> str | None:
+    if file not in cache:
+        try:
+            data = (root / file).read_bytes()
+        except OSError:
+            cache[file] = []
+        else:
+            text = data.decode("utf-8-sig", errors="replace")
+            cache[file] = text.split("\n") if file.endswith(".yaml") else []
+    lines = cache[file]
+    if 1 <= line <= len(lines):
+        shown = lines[line - 1].rstrip("\r")
+        if len(shown) > 300:
+            return None
+        return "".join(c if c.isprintable() or c == "\t" else "\ufffd" for c in shown).expandtabs(1)
+    return None
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def as_github(result: Result) -> str:
+    """One workflow command per diagnostic, then the summary line."""
+    out = []
+    for d in result.diagnostics:
+        kind = "error" if d.severity is Severity.ERROR else "warning"
+        message = d.message + (f"\n{d.hint}" if d.hint else "")
+        out.append(f"::{kind} file={_escape_property(d.file)},line={d.line},col={d.column},"
+                   f"title={_escape_property(d.code)}::{_escape_data(message)}")
+    out.append(summary_line(result))
+    return "\n".join(out) + "\n"
+
+
+def step_summary(result: Result) -> str:
+    """A Markdown table of every diagnostic, for ``$GITHUB_STEP_SUMMARY``.
+
+    GitHub shows at most 10 annotations of each kind per step; the summary lists all.
+    """
+    verdict = "failed" if result.errors else "passed"
+    out = [f"## Citation check {verdict}", "", summary_line(result), ""]
+    if result.diagnostics:
+        out += ["| | Code | Where | Problem | Fix |", "|---|---|---|---|---|"]
+        for d in result.diagnostics:
+            icon = "❌" if d.severity is Severity.ERROR else "⚠️"
+            out.append(f"| {icon} | `{d.code}` | `{d.file}:{d.line}:{d.column}` | "
+                       f"{_cell(d.message)} | {_cell(d.hint)} |")
+    return "\n".join(out) + "\n"
+
+
+def _cell(text: str) -> str:
+    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+            .replace("<", "&lt;").replace(">", "&gt;"))
+
+
+def render(result: Result, fmt: str, root: Path) -> str:
+    if fmt == "json":
+        return as_json(result)
+    if fmt == "github":
+        return as_github(result)
+    return as_text(result, root)
+

@@ -1,0 +1,455 @@
+"""The one schema of briefing and source records, declared as typed fields.
+
+The same declaration validates loaded YAML (turning :class:`~build_scripts.load.Node`
+trees into typed records with positions, and every mistake into a diagnostic) and
+generates the JSON Schema that editors use (:func:`json_schema`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from . import model
+from .diagnostics import Diagnostic, Severity, code, make
+from .load import Node, describe
+
+MISSING_KEY = code(
+    "BRF101", "missing-key", Severity.ERROR, "A required key is missing",
+    """
+    Briefings need `title`, `date`, `status`, `marking`, `authors` and `summary`; source
+    metadata needs `title` and `published`; list items have required keys of their own
+    (a citation needs `source`, a key actor `id` and `name`...). The position is the
+    start of the mapping that lacks the key.
+    """,
+    failing="title: EU and Korea\ndate: 2024-11-04\nstatus: draft\nmarking: TLP:CLEAR\nauthors: [K. Analyst]",
+    passing="title: EU and Korea\ndate: 2024-11-04\nstatus: draft\nmarking: TLP:CLEAR\n"
+            "authors: [K. Analyst]\nsummary: Borrell visits Seoul.",
+)
+UNKNOWN_KEY = code(
+    "BRF102", "unknown-key", Severity.ERROR, "A key that the format does not know",
+    """
+    Every key must be one the format defines; a misspelt key would otherwise be
+    silently ignored and its content lost from the site. The message names the closest
+    known key.
+    """,
+    failing="title: EU and Korea\nsumary: Borrell visits Seoul.",
+    passing="title: EU and Korea\nsummary: Borrell visits Seoul.",
+)
+WRONG_TYPE = code(
+    "BRF103", "wrong-type", Severity.ERROR, "A value of the wrong type",
+    """
+    Each key expects a type: text, a date, a list or a mapping. YAML guesses types from
+    the way a value is written, so `on: yes` is a boolean and `title: 1984` a number:
+    put such text in quotes.
+    """,
+    failing="authors: K. Analyst",
+    passing="authors: [K. Analyst]",
+)
+BAD_VALUE = code(
+    "BRF104", "invalid-value", Severity.ERROR, "A value outside the allowed list",
+    """
+    Some keys take one of a fixed list of values: `status`, `marking` (TLP 2.0 labels),
+    `likelihood` (ICD 203 terms), `confidence`, `reliability` (Admiralty A-F). The
+    message lists them and suggests the closest.
+    """,
+    failing="likelihood: probable",
+    passing="likelihood: likely",
+)
+BAD_DATE = code(
+    "BRF105", "invalid-date", Severity.ERROR, "A date that is not a real YYYY-MM-DD date",
+    """
+    Dates are written `YYYY-MM-DD` and must exist in the calendar.
+    """,
+    failing="date: 2024-13-45",
+    passing="date: 2024-11-04",
+)
+BAD_ID = code(
+    "BRF106", "invalid-id", Severity.ERROR, "An id that is not lowercase words joined by hyphens",
+    """
+    Ids (file names, actor ids, question ids) are lowercase letters and digits joined
+    by single hyphens, like `josep-borrell` or `rok-lethal-aid-to-ukraine`: they become
+    web addresses. A file whose name is not a valid id is an error, never skipped.
+    """,
+    failing="key_actors:\n  - id: Josep_Borrell\n    name: Josep Borrell",
+    passing="key_actors:\n  - id: josep-borrell\n    name: Josep Borrell",
+)
+BAD_URL = code(
+    "BRF107", "invalid-url", Severity.ERROR, "A URL that is not http or https",
+    """
+    A source's `url` is where it was captured from; only `http://` and `https://`
+    addresses are allowed (a `javascript:` or `file:` address would be unsafe on the
+    site).
+    """,
+    failing="url: javascript:alert(1)",
+    passing="url: https://www.example.org/news/borrell-seoul",
+    failing_file="sources/example.yaml",
+)
+EMPTY_TEXT = code(
+    "BRF108", "empty-text", Severity.ERROR, "A text value that is empty",
+    """
+    A key that is written must say something: an empty `stance:` or `quote: ''` is a
+    placeholder left behind. Fill it in or remove the key.
+    """,
+    failing="title: ''",
+    passing="title: EU and Korea",
+)
+BAD_FORMAT = code(
+    "BRF109", "invalid-format", Severity.ERROR, "A value that does not have the expected form",
+    """
+    Some values have a fixed form: `lines` is `"12"` or `"12-14"`, `sha256` is 64
+    hexadecimal digits, `language` a BCP 47 tag such as `en` or `ko-KR`.
+    """,
+    failing="cites:\n  - source: yonhap-2024-11-03-borrell-seoul\n    lines: 12 to 14",
+    passing="cites:\n  - source: yonhap-2024-11-03-borrell-seoul\n    lines: \"12-14\"",
+)
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_INVALID = object()
+
+
+class Context:
+    """What a validation run collects: the file it is in and the diagnostics found."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.diagnostics: list[Diagnostic] = []
+
+    def loc(self, node: Node) -> model.Loc:
+        return model.Loc(self.file, node.line, node.column)
+
+    def report(self, c, node: Node | tuple[int, int], message: str, hint: str = "") -> None:
+        line, column = (node.line, node.column) if isinstance(node, Node) else node
+        self.diagnostics.append(make(c, self.file, line, column, message, hint))
+
+
+def closest(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
+    """The closest of ``choices`` to ``word``, if any is close enough to suggest."""
+    lowered = {c.lower(): c for c in choices}
+    if word.lower() in lowered:
+        return lowered[word.lower()]
+    found = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+    return lowered[found[0]] if found else None
+
+
+def _wrong(ctx: Context, node: Node, path: str, expected: str, hint: str = "") -> object:
+    ctx.report(WRONG_TYPE, node, f"{path}: expected {expected}, but found {describe(node)}", hint)
+    return _INVALID
+
+
+class Type:
+    """A kind of value: converts a node, or reports why it cannot."""
+
+    def convert(self, node: Node, ctx: Context, path: str) -> Any:
+        raise NotImplementedError
+
+    def json(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class Text(Type):
+    def __init__(self, description: str = "text", markdown: bool = False):
+        self.description = description
+        self.markdown = markdown
+
+    def convert(self, node: Node, ctx: Context, path: str) -> Any:
+        if node.kind != "str":
+            hint = "put the text in quotes" if node.kind in ("int", "float", "bool", "timestamp") else ""
+            return _wrong(ctx, node, path, "text", hint)
+        value = str(node.value)
+        if not value.strip():
+            ctx.report(EMPTY_TEXT, node, f"{path}: the text is empty", "write the text or remove the key")
+            return _INVALID
+        return value
+
+    def json(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "string", "minLength": 1, "pattern": r"\S"}
+        if self.markdown:
+            schema["description"] = "Markdown"
+        return schema
+
+
+class Pattern(Text):
+    def __init__(self, regex: str, form: str, example: str):
+        super().__init__()
+        self.regex = re.compile(regex)
+        self.form = form
+        self.example = example
+
+    def convert(self, node: Node, ctx: Context, path: str) -> Any:
+        if node.kind == "int" and self.regex.match(str(node.value)):
+            return str(node.value)
+        value = super().convert(node, ctx, path)
+        if value is _INVALID:
+            return value
+        if not self.regex.match(value):
+            ctx.report(BAD_FORMAT, node, f"{path}: expected {self.form}, but found {value!r}",
+                       f"write it like {self.example}")
+            return _INVALID
+        return value
+
+    def json(self) -> dict[str, Any]:
+        if self.regex.pattern.startswith(r"^(\d+)"):  # lines may be written as a bare number
+            return {"oneOf": [{"type": "string", "pattern": self.regex.pattern},
+                              {"type": "integer", "minimum": 1}]}
+        return {"type": "string", "pattern": self.regex.pattern}
+
+
+class Id(Text):
+    def convert(self, node: Node, ctx: Context, path: str) -> Any:
+        value = super().convert(node, ctx, path)
+        if value is _INVALID:
+            return value
+        if not ID_PATTERN.match(value):
+            ctx.report(BAD_ID, node, f"{path}: {value!r} is not a valid id",
+                       f"use lowercase letters, digits and single hyphens, like {suggest_id(value)!r}")
+            return _INVALID
+        return value
+
+    def json(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": ID_PATTERN.pattern}
+
+
+def suggest_id(text: str) -> str:
+    """A valid id made from ``text`` (used in hints)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug or "my-id"
+
+
+class Url(Text):
+    def convert(self, node: Node, ctx: Context, path: str) -> Any:
+        value = super().convert(node, ctx, path)
+        if value is _INVALID:
+            return value
+        if not re.match(r"^https?://[^\s/$.?#][^\s]*$", value, re.IGNORECASE):
+            ctx.report(BAD_URL, node, f"{path}: {value!r} is not an http(s) address",
+                       "write the full address, starting with https://")
+            return _INVALID
+        return value
+
+    def json(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/$.?#][^\s]*$"}
+
+
+class Date(Type):
+    def convert(self, node: Node, ctx: Context, path: str) -> Any:
+        if node.kind not in ("timestamp", "str"):
+            return _wrong(ctx, node, path, "a date (YYYY-MM-DD)")
+        text = str(node.value).strip()
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            ctx.report(BAD_DATE, node, f"{path}: expected a date written YYYY-MM-DD, but found {text!r}",
+                       "write the date like 2024-11-04")
+            return _INVALID
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError as exc:
+            ctx.report(BAD_DATE, node, f"{path}: {text} is not a real date ({exc})",
+                       "check the month (01-12) and the day of the month")
+            return _INVALID
+
+    def json(self) -> dict[str, Any]:
+        return {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+
+
+class Enum(Type):
+    def __init__(self, values: tuple[str, ...], renamed: dict[str, str] | None = None):
+        self.values = values
+        self.renamed = renamed or {}
+
+    def convert(self, node: Node, ctx: Context, path: str) -> Any:
+        if node.kind != "str":
+            return _wrong(ctx, node, path, "one of " + ", ".join(self.values))
+        value = str(node.value)
+        if value in self.values:
+            return value
+        allowed = ", ".join(self.values)
+        hint = self.renamed.get(value.upper()) or self.renamed.get(value)
+        if hint is None:
+            guess = closest(value, self.values)
+            hint = f"did you mean '{guess}'?" if guess else f"use one of: {allowed}"
+        ctx.report(BAD_VALUE, node, f"{path}: {value!r} is not one of: {allowed}", hint)
+        return _INVALID
+
+    def json(self) -> dict[str, Any]:
+        return {"enum": list(self.values)}
+
+
+class ListOf(Type):
+    def __init__(self, item: Type):
+        self.item = item
+
+    def convert(self, node: Node, ctx: Context, path: str) -> Any:
+        if node.kind == "null":
+            return []
+        if node.kind != "seq":
+            hint = "write a list: [first, second] or one '- item' per line"
+            return _wrong(ctx, node, path, "a list", hint)
+        items = []
+        for index, child in enumerate(node.value):  # type: ignore[arg-type]
+            value = self.item.convert(child, ctx, f"{path}[{index}]")
+            if value is not _INVALID:
+                items.append(value)
+        return items
+
+    def json(self) -> dict[str, Any]:
+        return {"type": "array", "items": self.item.json()}
+
+
+@dataclass(frozen=True)
+class Field:
+    type: Type
+    required: bool = False
+    doc: str = ""
+
+
+class Rec(Type):
+    """A mapping with known keys, converted into the record class ``cls``."""
+
+    def __init__(self, cls: type, fields: dict[str, Field], title: str):
+        self.cls = cls
+        self.fields = fields
+        self.title = title
+
+    def convert(self, node: Node, ctx: Context, path: str, **extra: Any) -> Any:
+        if node.kind != "map":
+            return _wrong(ctx, node, path or "the file", f"a mapping ({self.title})")
+        prefix = f"{path}." if path else ""
+        values: dict[str, Any] = {}
+        locs: dict[str, model.Loc] = {}
+        assert node.keys is not None
+        children: dict[str, Node] = node.value  # type: ignore[assignment]
+        valid = True
+        for key, child in children.items():
+            spec = self.fields.get(key)
+            if spec is None:
+                guess = closest(key, list(self.fields))
+                hint = f"did you mean '{guess}'?" if guess else "known keys: " + ", ".join(self.fields)
+                ctx.report(UNKNOWN_KEY, node.keys[key], f"{prefix}{key}: unknown key in {self.title}", hint)
+                continue
+            value = spec.type.convert(child, ctx, prefix + key)
+            locs[key] = ctx.loc(child)
+            if value is _INVALID:
+                valid = valid and not spec.required
+                continue
+            values[key] = value
+        for key, spec in self.fields.items():
+            if spec.required and key not in children:
+                where = f"{path} " if path else ""
+                ctx.report(MISSING_KEY, node, f"{where}missing required key '{key}' ({spec.doc})".strip(),
+                           f"add '{key}:' to this {self.title}")
+                valid = False
+        if not valid:
+            return _INVALID
+        return self.cls(loc=ctx.loc(node), locs=locs, **values, **extra)
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "title": self.title,
+            "properties": {k: {**f.type.json(), "description": f.doc} for k, f in self.fields.items()},
+            "required": [k for k, f in self.fields.items() if f.required],
+            "additionalProperties": False,
+        }
+
+
+_MARKING = Enum(model.TLP_ORDER, renamed={
+    "TLP:WHITE": "TLP:WHITE was renamed TLP:CLEAR in TLP 2.0; write TLP:CLEAR",
+    "CLEAR": "write the full label: TLP:CLEAR", "GREEN": "write the full label: TLP:GREEN",
+    "AMBER": "write the full label: TLP:AMBER", "RED": "write the full label: TLP:RED",
+    "AMBER+STRICT": "write the full label: TLP:AMBER+STRICT",
+})
+_LIKELIHOOD = Enum(model.LIKELIHOODS)
+_CONFIDENCE = Enum(model.CONFIDENCES)
+LINES = Pattern(r"^(\d+)(-(\d+))?$", "a line number or range such as \"12\" or \"12-14\"", '"12-14"')
+
+CITATION = Rec(model.Citation, {
+    "source": Field(Id(), True, "id of the cited source: the file name in sources/ without .txt"),
+    "quote": Field(Text(), doc="exact words of the source (typography, spacing and case are normalised; '...' elides)"),
+    "lines": Field(LINES, doc='1-based line or range of the source text, "12" or "12-14"'),
+    "note": Field(Text(), doc="a remark on the citation (shown with it)"),
+}, "citation")
+CITES = ListOf(CITATION)
+
+ACTOR = Rec(model.Actor, {
+    "id": Field(Id(), True, "actor id, shared across briefings: lowercase-with-hyphens"),
+    "name": Field(Text(), True, "full name"),
+    "role": Field(Text(), doc="office or function at the time of the briefing"),
+    "affiliation": Field(Text(), doc="state, organisation or group"),
+}, "key actor")
+
+POSITION = Rec(model.Position, {
+    "actor": Field(Id(), True, "id of one of this briefing's key_actors"),
+    "on": Field(Text(), True, "the issue the position is about"),
+    "stance": Field(Text(markdown=True), True, "what the actor said or committed to"),
+    "date": Field(Date(), doc="when the position was stated"),
+    "cites": Field(CITES, doc="the sources where the position is stated (at least one)"),
+}, "position")
+
+JUDGMENT = Rec(model.Judgment, {
+    "judgment": Field(Text(markdown=True), True, "the analytic judgment"),
+    "likelihood": Field(_LIKELIHOOD, doc="ICD 203 likelihood term"),
+    "confidence": Field(_CONFIDENCE, doc="analytic confidence: low, moderate or high"),
+    "cites": Field(CITES, doc="the evidence"),
+}, "key judgment")
+
+QUESTION = Rec(model.Question, {
+    "id": Field(Id(), True, "question id; the same id in several briefings is the same question"),
+    "question": Field(Text(), True, "the question, ending with a question mark"),
+    "status": Field(Enum(model.QUESTION_STATUSES), doc="open, resolved or dropped"),
+    "likelihood": Field(_LIKELIHOOD, doc="ICD 203 likelihood that the answer is yes"),
+    "confidence": Field(_CONFIDENCE, doc="analytic confidence: low, moderate or high"),
+    "assessment": Field(Text(markdown=True), doc="the current assessment (Markdown)"),
+    "indicators": Field(ListOf(Text()), doc="what would change the assessment"),
+    "cites": Field(CITES, doc="the evidence"),
+}, "open question")
+
+EVENT = Rec(model.Event, {
+    "date": Field(Date(), True, "when it happened"),
+    "event": Field(Text(markdown=True), True, "what happened"),
+    "cites": Field(CITES, doc="the sources that report it"),
+}, "timeline event")
+
+BRIEFING = Rec(model.Briefing, {
+    "title": Field(Text(), True, "the briefing's headline"),
+    "date": Field(Date(), True, "as-of date of the assessment, YYYY-MM-DD"),
+    "status": Field(Enum(model.STATUSES), True, "draft, published or superseded"),
+    "marking": Field(_MARKING, True, "TLP label: TLP:CLEAR, TLP:GREEN, TLP:AMBER, TLP:AMBER+STRICT or TLP:RED"),
+    "authors": Field(ListOf(Text()), True, "the analysts who wrote it"),
+    "tags": Field(ListOf(Id()), doc="topics, lowercase-with-hyphens"),
+    "summary": Field(Text(markdown=True), True, "bottom line up front (Markdown)"),
+    "key_actors": Field(ListOf(ACTOR), doc="the people and bodies the briefing is about"),
+    "positions": Field(ListOf(POSITION), doc="stated positions of key actors"),
+    "key_judgments": Field(ListOf(JUDGMENT), doc="analytic judgments with likelihood and confidence"),
+    "open_questions": Field(ListOf(QUESTION), doc="questions re-assessed across briefings"),
+    "timeline": Field(ListOf(EVENT), doc="dated events"),
+}, "briefing")
+
+SOURCE = Rec(model.Source, {
+    "title": Field(Text(), True, "headline or document title"),
+    "published": Field(Date(), True, "date the source was published, YYYY-MM-DD"),
+    "publisher": Field(Text(), doc="outlet or issuing body"),
+    "url": Field(Url(), doc="where it was captured from (http/https only)"),
+    "retrieved": Field(Date(), doc="date it was captured, YYYY-MM-DD"),
+    "language": Field(Pattern(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", "a BCP 47 language tag", "en or ko-KR"),
+                      doc="BCP 47 language tag, default en"),
+    "reliability": Field(Enum(model.RELIABILITIES), doc="Admiralty source reliability, A (reliable) to F (cannot be judged)"),
+    "marking": Field(_MARKING, doc="TLP label, default TLP:CLEAR"),
+    "sha256": Field(Pattern(r"^[0-9a-fA-F]{64}$", "64 hexadecimal digits", "the output of 'sha256sum'"),
+                    doc="hex SHA-256 digest of the .txt; when present it must match"),
+}, "source")
+
+
+def json_schema(kind: str) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of ``briefing`` or ``source`` files."""
+    root = {"briefing": BRIEFING, "source": SOURCE}[kind]
+    schema = root.json()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://briefings-as-code.invalid/schemas/{kind}.schema.json",
+        "description": f"A {kind} record of a briefings-as-code repository. Generated from "
+                       "build_scripts/schema.py; do not edit by hand.",
+        **schema,
+    }
