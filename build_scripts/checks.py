@@ -191,14 +191,15 @@ def _check_briefing(state: _State, briefing: Briefing) -> None:
     _check_unique(state, [(a.id, a.at("id")) for a in briefing.key_actors], "key actor")
     _check_unique(state, [(q.id, q.at("id")) for q in briefing.open_questions], "open question")
     actor_ids = [a.id for a in briefing.key_actors]
+    actors_known = not any("id" in a.broken for a in briefing.key_actors)
     for position in briefing.positions:
-        if position.actor not in actor_ids:
+        if actors_known and "actor" not in position.broken and position.actor not in actor_ids:
             guess = closest(position.actor, actor_ids)
             hint = (f"did you mean '{guess}'?" if guess else
                     f"add an entry with id: {position.actor} to key_actors")
             state.report(UNKNOWN_ACTOR, position.at("actor"),
                          f"actor '{position.actor}' is not one of this briefing's key_actors", hint)
-        if not position.cites:
+        if not position.cites and "cites" not in position.broken:
             state.report(UNCITED_POSITION, position.at("cites"),
                          f"the position of '{position.actor}' on '{position.on}' cites no source",
                          "add a cites: list with the source and quote where the position was stated")
@@ -224,6 +225,8 @@ def _check_unique(state: _State, ids: list[tuple[str, Loc]], what: str) -> None:
 
 def _check_citation(state: _State, briefing: Briefing, citation: Citation) -> None:
     repo = state.repo
+    if "source" in citation.broken:
+        return
     source = repo.sources.get(citation.source)
     if source is None:
         state.cited.add(citation.source)
@@ -253,7 +256,7 @@ def _check_citation(state: _State, briefing: Briefing, citation: Citation) -> No
             span = None
     if citation.quote is not None:
         _check_quote(state, source.id, citation, span)
-    elif citation.lines is None:
+    elif citation.lines is None and not citation.broken & {"quote", "lines"}:
         state.report(NO_ANCHOR, citation.loc, f"this citation of '{source.id}' has neither quote nor lines",
                      "add the quote that supports the claim")
 
@@ -310,7 +313,7 @@ def _check_actor_names(state: _State) -> None:
     for briefing in state.repo.briefings:
         for actor in briefing.key_actors:
             known = names.setdefault(actor.id, (actor.name, briefing.id))
-            if known[0] != actor.name:
+            if known[0] != actor.name and known[1] != briefing.id:
                 state.report(ACTOR_NAME_MISMATCH, actor.at("name"),
                              f"actor '{actor.id}' is named '{actor.name}' here but '{known[0]}' in "
                              f"briefing '{known[1]}'", "use one spelling of the name, or give each actor its own id")

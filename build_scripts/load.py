@@ -8,6 +8,7 @@ as diagnostics instead of exceptions.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Union
 
@@ -164,6 +165,10 @@ def load_yaml(data: bytes, file: str) -> tuple[Node | None, list[Diagnostic]]:
         return None, [problem]
     assert text is not None
     try:
+        deep = _too_deep(text)
+        if deep is not None:
+            return None, [make(TOO_LARGE, file, deep[0], deep[1],
+                               f"the document nests more than {MAX_DEPTH} levels deep", "flatten the structure")]
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -188,6 +193,30 @@ def load_yaml(data: bytes, file: str) -> tuple[Node | None, list[Diagnostic]]:
             f"expected a mapping of keys at the top level, but found {describe(node)}",
             "write the record as 'key: value' lines starting at the first column")]
     return node, walker.diagnostics
+
+
+_MAYBE_DEEP = re.compile(r"^[ \t]{128}|(?:[-?:][ \t]+){16}", re.MULTILINE)
+_OPEN = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_CLOSE = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+
+
+def _too_deep(text: str) -> tuple[int, int] | None:
+    """Where the nesting first exceeds ``MAX_DEPTH``, for documents that might nest deeply.
+
+    libyaml composes recursively and would crash the interpreter on extreme nesting, so
+    such documents are measured first from the parser's flat event stream.
+    """
+    if text.count("[") + text.count("{") <= MAX_DEPTH and not _MAYBE_DEEP.search(text):
+        return None
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, _OPEN):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return event.start_mark.line + 1, event.start_mark.column + 1
+        elif isinstance(event, _CLOSE):
+            depth -= 1
+    return None
 
 
 def _syntax_hint(problem: str) -> str:

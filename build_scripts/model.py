@@ -46,6 +46,7 @@ class Record:
 
     loc: Loc
     locs: dict[str, Loc] = field(default_factory=dict, repr=False)
+    broken: frozenset[str] = frozenset()  # keys whose value was missing or invalid
 
     def at(self, key: str) -> Loc:
         """Where the value of ``key`` was written (the record itself when absent)."""

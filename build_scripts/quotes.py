@@ -31,6 +31,25 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_TABLE).casefold()
 
 
+def _fold_groups(segment: str) -> list[tuple[int, str]]:
+    """Fold ``segment`` in groups that normalise independently: (offset, folded text).
+
+    A new group starts only at a character that does not compose with what precedes it,
+    so folding the groups one by one gives exactly the fold of the whole segment.
+    """
+    groups: list[tuple[int, str]] = []
+    start = 0
+    for index in range(1, len(segment) + 1):
+        if index < len(segment):
+            char = segment[index]
+            if unicodedata.combining(char) or (
+                    _fold(segment[start:index + 1]) != _fold(segment[start:index]) + _fold(char)):
+                continue
+        groups.append((start, _fold(segment[start:index])))
+        start = index
+    return groups
+
+
 def normalise(text: str) -> str:
     """The SPEC 3 normal form of ``text`` (not stripped)."""
     return _DASH_RUN.sub("-", _SPACES.sub(" ", _fold(text)))
@@ -84,16 +103,12 @@ class Mapped:
             origin.extend(range(position, stop))
 
         for run in _NON_ASCII.finditer(original):
-            emit_ascii(run.start())
-            index = run.start()
-            while index < run.end():
-                end = index + 1
-                while end < len(original) and unicodedata.combining(original[end]):
-                    end += 1
-                folded = _fold(original[index:end])
+            # The ASCII character before a run may compose with it (e + U+0301 = é).
+            start = max(position, run.start() - 1)
+            emit_ascii(start)
+            for offset, folded in _fold_groups(original[start:run.end()]):
                 chars.append(folded)
-                origin.extend([index] * len(folded))
-                index = end
+                origin.extend([start + offset] * len(folded))
             position = run.end()
         emit_ascii(len(original))
         folded_text = "".join(chars)

@@ -321,7 +321,7 @@ class Rec(Type):
         locs: dict[str, model.Loc] = {}
         assert node.keys is not None
         children: dict[str, Node] = node.value  # type: ignore[assignment]
-        valid = True
+        broken: set[str] = set()
         for key, child in children.items():
             spec = self.fields.get(key)
             if spec is None:
@@ -332,7 +332,7 @@ class Rec(Type):
             value = spec.type.convert(child, ctx, prefix + key)
             locs[key] = ctx.loc(child)
             if value is _INVALID:
-                valid = valid and not spec.required
+                broken.add(key)
                 continue
             values[key] = value
         for key, spec in self.fields.items():
@@ -340,10 +340,10 @@ class Rec(Type):
                 where = f"{path} " if path else ""
                 ctx.report(MISSING_KEY, node, f"{where}missing required key '{key}' ({spec.doc})".strip(),
                            f"add '{key}:' to this {self.title}")
-                valid = False
-        if not valid:
-            return _INVALID
-        return self.cls(loc=ctx.loc(node), locs=locs, **values, **extra)
+                broken.add(key)
+        # A record with broken keys is still built (with defaults), so that later checks
+        # see it and do not report knock-on errors; ``broken`` tells them what to skip.
+        return self.cls(loc=ctx.loc(node), locs=locs, broken=frozenset(broken), **values, **extra)
 
     def json(self) -> dict[str, Any]:
         return {

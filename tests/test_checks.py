@@ -1,0 +1,146 @@
+"""Cross-record checks: each with a passing and a failing case, pinned by position."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import BRIEFING, SOURCE_A, source_meta
+
+B = "briefings/b.yaml"
+
+
+def edit(repo, old: str, new: str) -> None:
+    text = repo.root.joinpath(B).read_text()
+    assert old in text
+    repo.write(B, text.replace(old, new))
+
+
+def test_unknown_source_suggests_the_closest(repo):
+    edit(repo, "source: src-a", "source: src-c")
+    (d,) = [d for d in repo.check().diagnostics if d.code == "BRF301"]
+    assert (d.file, d.line, d.column) == (B, 17, 17)
+    assert d.message == "unknown source 'src-c'"
+    assert d.hint in ("did you mean 'src-a'?", "did you mean 'src-b'?")
+
+
+@pytest.mark.parametrize("quote", [
+    "to the next level",
+    "TO THE NEXT LEVEL",
+    "'cooperation \"to the next level.\"'",
+    "'considering  \"all possible scenarios\" - including weapons'",
+    "'considering \"all possible scenarios\" -- including'",
+    "'The EU wants ... the next level'",
+    "'The EU wants [...] next level [\u2026] Seoul is considering'",
+    "'security and defense\n          cooperation'",
+])
+def test_quotes_that_match_after_normalisation(repo, quote):
+    edit(repo, "quote: to the next level", f"quote: {quote}")
+    assert repo.found() == []
+
+
+def test_misquote_shows_closest_passage_and_similarity(repo):
+    edit(repo, "quote: to the next level", "quote: take security and defence cooperation")
+    (d,) = repo.check().diagnostics
+    assert (d.file, d.line, d.column, d.code) == (B, 18, 16, "BRF302")
+    assert d.message == "quote not found in source 'src-a': \"take security and defence cooperation\""
+    assert d.hint.startswith('closest passage (line 2, ')
+    assert '"take security and defense cooperation"' in d.hint
+    assert 'differs at "defence" where the source has "defense"' in d.hint
+
+
+def test_misquote_names_the_source_where_it_occurs_verbatim(repo):
+    edit(repo, "quote: to the next level", "quote: troops may soon join combat")
+    (d,) = repo.check().diagnostics
+    assert d.code == "BRF302"
+    assert d.hint.endswith("the quote occurs verbatim in 'src-b': did you mean source: src-b?")
+
+
+def test_elided_parts_must_occur_in_order(repo):
+    edit(repo, "quote: to the next level", "quote: 'the next level ... The EU wants'")
+    (d,) = repo.check().diagnostics
+    assert (d.line, d.column, d.code) == (18, 16, "BRF302")
+    assert d.message.endswith('(part 2 of 2: "the eu wants")')
+
+
+def test_quote_of_only_elision_marks(repo):
+    edit(repo, "quote: to the next level", "quote: '...'")
+    assert repo.found() == [(B, 18, 16, "BRF302")]
+
+
+@pytest.mark.parametrize("lines,ok", [('"1-3"', True), ('"3"', True), ('"4"', False),
+                                      ('"0"', False), ('"3-2"', False)])
+def test_lines_range(repo, lines, ok):
+    edit(repo, "source: src-a\n        quote: to the next level",
+         f"source: src-a\n        lines: {lines}")
+    assert repo.found() == ([] if ok else [(B, 18, 16, "BRF303")])
+
+
+def test_quote_must_be_within_given_lines(repo):
+    edit(repo, "quote: to the next level", 'quote: to the next level\n        lines: "3"')
+    (d,) = repo.check().diagnostics
+    assert (d.line, d.column, d.code) == (19, 16, "BRF304")
+    assert d.message.endswith("; the quote starts on line 2")
+    edit(repo, 'lines: "3"', 'lines: "2"')
+    assert repo.found() == []
+
+
+def test_citation_without_quote_or_lines_warns(repo):
+    edit(repo, "      - source: src-a\n        quote: to the next level\n", "      - source: src-a\n")
+    assert repo.found() == [(B, 17, 9, "BRF305")]
+    assert repo.check().warnings == 1 and repo.check().errors == 0
+
+
+@pytest.mark.parametrize("cites", ["    cites: []\n", ""])
+def test_position_without_citation(repo, cites):
+    edit(repo, "    cites:\n      - source: src-a\n        quote: to the next level\n", cites)
+    found = repo.found()
+    assert found[0][3] == "BRF306"
+    assert found[0][:2] == (B, 16 if cites else 12)
+    assert ("sources/src-a.yaml", 1, 1, "BRF307") in found
+
+
+def test_uncited_source_warns(repo):
+    text = "Unrelated.\n"
+    repo.write("sources/src-c.txt", text)
+    repo.write("sources/src-c.yaml", source_meta(text))
+    assert repo.found() == [("sources/src-c.yaml", 1, 1, "BRF307")]
+
+
+def test_unknown_actor(repo):
+    edit(repo, "  - actor: josep-borrell", "  - actor: josep-borell")
+    (d,) = repo.check().diagnostics
+    assert (d.line, d.column, d.code, d.hint) == (12, 12, "BRF401", "did you mean 'josep-borrell'?")
+
+
+def test_duplicate_actor_and_question_ids(repo):
+    edit(repo, "    name: Josep Borrell\n", "    name: Josep Borrell\n  - id: josep-borrell\n    name: J. Borrell\n")
+    repo.write(B, repo.root.joinpath(B).read_text() + (
+        "open_questions:\n  - id: q-one\n    question: One?\n  - id: q-one\n    question: Two?\n"))
+    assert repo.found() == [(B, 11, 9, "BRF402"), (B, 30, 9, "BRF402")]
+
+
+def test_marking_leak(repo):
+    repo.write("sources/src-a.yaml", source_meta(SOURCE_A, marking="TLP:AMBER"))
+    (d,) = repo.check().diagnostics
+    assert (d.line, d.column, d.code) == (17, 17, "BRF403")
+    assert d.hint == "raise the briefing's marking to TLP:AMBER or cite another source"
+    edit(repo, "marking: TLP:CLEAR", "marking: TLP:AMBER+STRICT")
+    assert repo.found() == []
+
+
+def test_actor_name_mismatch_across_briefings(repo):
+    repo.write("briefings/c.yaml", BRIEFING.replace("    name: Josep Borrell", "    name: Josep Borell"))
+    assert repo.found() == [("briefings/c.yaml", 10, 11, "BRF404")]
+
+
+def test_dates_after_the_as_of_date_warn(repo):
+    edit(repo, "    date: 2024-11-03\n    cites", "    date: 2024-11-30\n    cites")
+    assert repo.found() == [(B, 15, 11, "BRF405")]
+
+
+def test_every_problem_in_one_run(repo):
+    edit(repo, "quote: to the next level", "quote: to the last level")
+    edit(repo, "  - actor: josep-borrell", "  - actor: nobody")
+    repo.write("briefings/c.yaml", "title: [unclosed\n")
+    repo.write("sources/x.txt", "t\n")
+    assert [code for *_, code in repo.found()] == ["BRF401", "BRF302", "BRF001", "BRF201"]
