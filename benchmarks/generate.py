@@ -511,7 +511,7 @@ def generate(out: Path, briefings: int, sources: int, citations_per_briefing: in
         else:
             summary += "\n"
         record = {
-            "title": f"{prose.headline()}",
+            "title": prose.headline(),
             "date": date,
             "status": rng.choices(("published", "draft", "superseded"), (80, 12, 8))[0],
             "marking": MARKINGS[level],

@@ -47,6 +47,21 @@ def cmd_check(args: argparse.Namespace) -> int:
     return exit_code(result, args.strict)
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    from . import reference
+
+    known = {c.id: c for c in reference.codes()}
+    if args.code is None:
+        for c in known.values():
+            print(f"{c.id}  {c.severity.value:<7}  {c.name:<26} {c.title}")
+        return 0
+    wanted = args.code.upper()
+    if wanted not in known:
+        raise CannotRun(f"unknown code {args.code!r}; 'briefings explain' lists them all")
+    print(reference.explain(known[wanted]), end="")
+    return 0
+
+
 def _default_format() -> str:
     return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
 
@@ -67,6 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="output format (default: github under GitHub Actions, else text)")
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
     check.set_defaults(func=cmd_check)
+
+    explain = verbs.add_parser("explain", help="explain a diagnostic code, with examples",
+                               description="Explain a diagnostic code (or list them all).")
+    explain.add_argument("code", nargs="?", help="a code such as BRF302")
+    explain.set_defaults(func=cmd_explain)
     return parser
 
 

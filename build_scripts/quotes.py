@@ -167,7 +167,11 @@ def closest_passage(part: str, original: str) -> Closest | None:
     while end < len(mapped.text) and mapped.text[end] not in " \n":
         end += 1
     first, after = mapped.span(start, min(end, len(mapped.text)))
-    passage = _SPACES.sub(" ", original[first:after]).strip().strip(_EDGE_PUNCTUATION)
+    passage = _SPACES.sub(" ", original[first:after]).strip()
+    if part[:1].isalnum():
+        passage = passage.lstrip(_EDGE_PUNCTUATION)
+    if part[-1:].isalnum():
+        passage = passage.rstrip(_EDGE_PUNCTUATION)
     return Closest(passage, round(found.score, 1), original.count("\n", 0, first) + 1)
 
 
@@ -175,11 +179,21 @@ _EDGE_PUNCTUATION = " ,;:\"'" + _DOUBLE + _SINGLE
 
 
 def word_differences(part: str, passage: str) -> list[tuple[str, str]]:
-    """Pairs (quoted words, source words) where a normalised quote and passage differ."""
-    quoted, source = part.split(), normalise(passage).strip().split()
+    """Pairs (quoted words, source words) where a normalised quote and passage differ.
+
+    Punctuation at the edges of words is ignored here, so that the pairs name the words
+    that were mistyped rather than the comma beside them.
+    """
+    def words(text: str) -> list[str]:
+        return [w for w in (w.strip(_WORD_EDGES) for w in text.split()) if w]
+
+    quoted, source = words(part), words(normalise(passage))
     matcher = difflib.SequenceMatcher(a=quoted, b=source, autojunk=False)
     return [(" ".join(quoted[i1:i2]), " ".join(source[j1:j2]))
             for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
+
+
+_WORD_EDGES = ".,;:!?\"'()[]"
 
 
 def count_lines(text: str) -> int:
