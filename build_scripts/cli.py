@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import os
 import sys
 from pathlib import Path
@@ -25,7 +27,24 @@ def run_check(root: Path) -> Result:
         raise CannotRun(f"{root} is not a folder")
     if not (root / "briefings").is_dir() and not (root / "sources").is_dir():
         raise CannotRun(f"{root} is not a briefing repository: it has no briefings/ or sources/ folder")
-    return check_repository(load_repository(root))
+    with paused_gc():
+        return check_repository(load_repository(root))
+
+
+@contextlib.contextmanager
+def paused_gc():
+    """Pause the cyclic garbage collector while records are loaded.
+
+    Loading creates hundreds of thousands of small objects and no reference cycles worth
+    collecting; the collector's repeated scans of them cost about a third of a check.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _emit(result: Result, fmt: str, root: Path, stream=None) -> None:

@@ -8,7 +8,6 @@ as diagnostics instead of exceptions.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Union
 
@@ -125,6 +124,29 @@ _SCALAR_KINDS = {
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 _constructor = yaml.constructor.SafeConstructor()
+_STR = "tag:yaml.org,2002:str"
+_RESOLVABLE = frozenset(k for k in _Loader.yaml_implicit_resolvers if k)
+
+
+class _FastLoader(_Loader):
+    """libyaml's loader with a shortcut for the common case of resolving tags.
+
+    Plain scalars whose first character cannot start a number, boolean, null or date
+    are text; only the others go through PyYAML's regular expressions.
+    """
+
+    def resolve(self, kind, value, implicit):  # type: ignore[override]
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                if value and value[0] not in _RESOLVABLE:
+                    return _STR
+            elif implicit[1]:
+                return _STR
+        elif kind is yaml.MappingNode:
+            return _MAP
+        elif kind is yaml.SequenceNode:
+            return _SEQ
+        return super().resolve(kind, value, implicit)
 
 
 class _Abort(Exception):
@@ -169,7 +191,7 @@ def load_yaml(data: bytes, file: str) -> tuple[Node | None, list[Diagnostic]]:
         if deep is not None:
             return None, [make(TOO_LARGE, file, deep[0], deep[1],
                                f"the document nests more than {MAX_DEPTH} levels deep", "flatten the structure")]
-        root = yaml.compose(text, Loader=_Loader)
+        root = yaml.compose(text, Loader=_FastLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -195,7 +217,9 @@ def load_yaml(data: bytes, file: str) -> tuple[Node | None, list[Diagnostic]]:
     return node, walker.diagnostics
 
 
-_MAYBE_DEEP = re.compile(r"^[ \t]{128}|(?:[-?:][ \t]+){16}", re.MULTILINE)
+#: libyaml survives nesting ten thousand levels deep; reaching that takes at least two
+#: bytes a level, so only larger documents need measuring before they are composed.
+_DEEP_ENOUGH_TO_CRASH = 16_000
 _OPEN = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
 _CLOSE = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
 
@@ -206,7 +230,7 @@ def _too_deep(text: str) -> tuple[int, int] | None:
     libyaml composes recursively and would crash the interpreter on extreme nesting, so
     such documents are measured first from the parser's flat event stream.
     """
-    if text.count("[") + text.count("{") <= MAX_DEPTH and not _MAYBE_DEEP.search(text):
+    if len(text) < _DEEP_ENOUGH_TO_CRASH:
         return None
     depth = 0
     for event in yaml.parse(text, Loader=_Loader):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 TLP_ORDER = ("TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED")
 LIKELIHOODS = (
@@ -31,8 +32,7 @@ def marking_rank(marking: str) -> int:
     return TLP_ORDER.index(marking)
 
 
-@dataclass(frozen=True, slots=True)
-class Loc:
+class Loc(NamedTuple):
     """A 1-based position in a repository-relative file."""
 
     file: str

@@ -19,16 +19,25 @@ from rapidfuzz import fuzz
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212\u2e3a\u2e3b\ufe58\ufe63\uff0d"
 _DOUBLE = "\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033\u2036\u301d\u301e\u301f\uff02"
 _SINGLE = "\u2018\u2019\u201a\u201b\u2032\u2035\u2039\u203a\uff07\u02bc"
-_TABLE = str.maketrans({**{c: "-" for c in _DASHES}, **{c: '"' for c in _DOUBLE},
-                        **{c: "'" for c in _SINGLE}})
+_REPLACEMENT = {**{c: "-" for c in _DASHES}, **{c: '"' for c in _DOUBLE}, **{c: "'" for c in _SINGLE}}
 _SPACES = re.compile(r"\s+")
+_OTHER_SPACE = re.compile(r"[^\S ]")
+_ASCII_SPACES = str.maketrans({c: " " for c in "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"})
 _DASH_RUN = re.compile(r"-{2,}")
 _ELISION = re.compile(r"\s*(?:\[\s*\.\.\.\s*\]|\.\.\.)\s*")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
+_TYPOGRAPHIC = re.compile(f"[{re.escape(_DASHES + _DOUBLE + _SINGLE)}]")
+
+
 def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).translate(_TABLE).casefold()
+    if text.isascii():
+        return text.lower()
+    text = unicodedata.normalize("NFKC", text)
+    # A regular expression touches only the few typographic characters; str.translate
+    # would rebuild every character of a mostly-ASCII text.
+    return _TYPOGRAPHIC.sub(lambda m: _REPLACEMENT[m.group()], text).casefold()
 
 
 def _fold_groups(segment: str) -> list[tuple[int, str]]:
@@ -52,7 +61,13 @@ def _fold_groups(segment: str) -> list[tuple[int, str]]:
 
 def normalise(text: str) -> str:
     """The SPEC 3 normal form of ``text`` (not stripped)."""
-    return _DASH_RUN.sub("-", _SPACES.sub(" ", _fold(text)))
+    folded = _fold(text)
+    # Fast path for the common case: translate() is quick on ASCII text, and runs of
+    # spaces are rare enough that repeated replace() beats a regular expression.
+    folded = folded.translate(_ASCII_SPACES) if folded.isascii() else _OTHER_SPACE.sub(" ", folded)
+    while "  " in folded:
+        folded = folded.replace("  ", " ")
+    return _DASH_RUN.sub("-", folded) if "--" in folded else folded
 
 
 def quote_parts(quote: str) -> list[str]:

@@ -184,7 +184,7 @@ def _load_briefings(repo: Repository) -> None:
         if node is None:
             continue
         ctx = schema.Context(rel)
-        briefing = schema.BRIEFING.convert(node, ctx, "", id=stem)
+        briefing = schema.BRIEFING.convert(node, ctx, (), id=stem)
         repo.diagnostics.extend(ctx.diagnostics)
         if isinstance(briefing, Briefing):
             repo.briefings.append(briefing)
@@ -233,7 +233,7 @@ def _load_source(repo: Repository, stem: str, meta: tuple[str, Path],
     if node is None:
         return None
     ctx = schema.Context(meta_rel)
-    source = schema.SOURCE.convert(node, ctx, "", id=stem, text_file=text_rel)
+    source = schema.SOURCE.convert(node, ctx, (), id=stem, text_file=text_rel)
     repo.diagnostics.extend(ctx.diagnostics)
     if not isinstance(source, Source):
         return None

@@ -16,6 +16,7 @@ from typing import Any
 from . import model
 from .diagnostics import Diagnostic, Severity, code, make
 from .load import Node, describe
+from .model import Loc
 
 MISSING_KEY = code(
     "BRF101", "missing-key", Severity.ERROR, "A required key is missing",
@@ -135,15 +136,26 @@ def closest(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
     return lowered[found[0]] if found else None
 
 
-def _wrong(ctx: Context, node: Node, path: str, expected: str, hint: str = "") -> object:
-    ctx.report(WRONG_TYPE, node, f"{path}: expected {expected}, but found {describe(node)}", hint)
+KeyPath = tuple  # the keys and list indexes leading to a value, formatted only for messages
+
+
+def fmt(path: KeyPath) -> str:
+    """``("cites", 0, "quote")`` → ``cites[0].quote``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out or "the file"
+
+
+def _wrong(ctx: Context, node: Node, path: KeyPath, expected: str, hint: str = "") -> object:
+    ctx.report(WRONG_TYPE, node, f"{fmt(path)}: expected {expected}, but found {describe(node)}", hint)
     return _INVALID
 
 
 class Type:
     """A kind of value: converts a node, or reports why it cannot."""
 
-    def convert(self, node: Node, ctx: Context, path: str) -> Any:
+    def convert(self, node: Node, ctx: Context, path: KeyPath) -> Any:
         raise NotImplementedError
 
     def json(self) -> dict[str, Any]:
@@ -155,13 +167,13 @@ class Text(Type):
         self.description = description
         self.markdown = markdown
 
-    def convert(self, node: Node, ctx: Context, path: str) -> Any:
+    def convert(self, node: Node, ctx: Context, path: KeyPath) -> Any:
         if node.kind != "str":
             hint = "put the text in quotes" if node.kind in ("int", "float", "bool", "timestamp") else ""
             return _wrong(ctx, node, path, "text", hint)
         value = str(node.value)
         if not value.strip():
-            ctx.report(EMPTY_TEXT, node, f"{path}: the text is empty", "write the text or remove the key")
+            ctx.report(EMPTY_TEXT, node, f"{fmt(path)}: the text is empty", "write the text or remove the key")
             return _INVALID
         return value
 
@@ -179,14 +191,14 @@ class Pattern(Text):
         self.form = form
         self.example = example
 
-    def convert(self, node: Node, ctx: Context, path: str) -> Any:
+    def convert(self, node: Node, ctx: Context, path: KeyPath) -> Any:
         if node.kind == "int" and self.regex.match(str(node.value)):
             return str(node.value)
         value = super().convert(node, ctx, path)
         if value is _INVALID:
             return value
         if not self.regex.match(value):
-            ctx.report(BAD_FORMAT, node, f"{path}: expected {self.form}, but found {value!r}",
+            ctx.report(BAD_FORMAT, node, f"{fmt(path)}: expected {self.form}, but found {value!r}",
                        f"write it like {self.example}")
             return _INVALID
         return value
@@ -199,12 +211,12 @@ class Pattern(Text):
 
 
 class Id(Text):
-    def convert(self, node: Node, ctx: Context, path: str) -> Any:
+    def convert(self, node: Node, ctx: Context, path: KeyPath) -> Any:
         value = super().convert(node, ctx, path)
         if value is _INVALID:
             return value
         if not ID_PATTERN.match(value):
-            ctx.report(BAD_ID, node, f"{path}: {value!r} is not a valid id",
+            ctx.report(BAD_ID, node, f"{fmt(path)}: {value!r} is not a valid id",
                        f"use lowercase letters, digits and single hyphens, like {suggest_id(value)!r}")
             return _INVALID
         return value
@@ -220,12 +232,12 @@ def suggest_id(text: str) -> str:
 
 
 class Url(Text):
-    def convert(self, node: Node, ctx: Context, path: str) -> Any:
+    def convert(self, node: Node, ctx: Context, path: KeyPath) -> Any:
         value = super().convert(node, ctx, path)
         if value is _INVALID:
             return value
         if not re.match(r"^https?://[^\s/$.?#][^\s]*$", value, re.IGNORECASE):
-            ctx.report(BAD_URL, node, f"{path}: {value!r} is not an http(s) address",
+            ctx.report(BAD_URL, node, f"{fmt(path)}: {value!r} is not an http(s) address",
                        "write the full address, starting with https://")
             return _INVALID
         return value
@@ -235,18 +247,18 @@ class Url(Text):
 
 
 class Date(Type):
-    def convert(self, node: Node, ctx: Context, path: str) -> Any:
+    def convert(self, node: Node, ctx: Context, path: KeyPath) -> Any:
         if node.kind not in ("timestamp", "str"):
             return _wrong(ctx, node, path, "a date (YYYY-MM-DD)")
         text = str(node.value).strip()
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            ctx.report(BAD_DATE, node, f"{path}: expected a date written YYYY-MM-DD, but found {text!r}",
+            ctx.report(BAD_DATE, node, f"{fmt(path)}: expected a date written YYYY-MM-DD, but found {text!r}",
                        "write the date like 2024-11-04")
             return _INVALID
         try:
             return dt.date.fromisoformat(text)
         except ValueError as exc:
-            ctx.report(BAD_DATE, node, f"{path}: {text} is not a real date ({exc})",
+            ctx.report(BAD_DATE, node, f"{fmt(path)}: {text} is not a real date ({exc})",
                        "check the month (01-12) and the day of the month")
             return _INVALID
 
@@ -259,7 +271,7 @@ class Enum(Type):
         self.values = values
         self.renamed = renamed or {}
 
-    def convert(self, node: Node, ctx: Context, path: str) -> Any:
+    def convert(self, node: Node, ctx: Context, path: KeyPath) -> Any:
         if node.kind != "str":
             return _wrong(ctx, node, path, "one of " + ", ".join(self.values))
         value = str(node.value)
@@ -270,7 +282,7 @@ class Enum(Type):
         if hint is None:
             guess = closest(value, self.values)
             hint = f"did you mean '{guess}'?" if guess else f"use one of: {allowed}"
-        ctx.report(BAD_VALUE, node, f"{path}: {value!r} is not one of: {allowed}", hint)
+        ctx.report(BAD_VALUE, node, f"{fmt(path)}: {value!r} is not one of: {allowed}", hint)
         return _INVALID
 
     def json(self) -> dict[str, Any]:
@@ -281,7 +293,7 @@ class ListOf(Type):
     def __init__(self, item: Type):
         self.item = item
 
-    def convert(self, node: Node, ctx: Context, path: str) -> Any:
+    def convert(self, node: Node, ctx: Context, path: KeyPath) -> Any:
         if node.kind == "null":
             return []
         if node.kind != "seq":
@@ -289,7 +301,7 @@ class ListOf(Type):
             return _wrong(ctx, node, path, "a list", hint)
         items = []
         for index, child in enumerate(node.value):  # type: ignore[arg-type]
-            value = self.item.convert(child, ctx, f"{path}[{index}]")
+            value = self.item.convert(child, ctx, path + (index,))
             if value is not _INVALID:
                 items.append(value)
         return items
@@ -313,31 +325,31 @@ class Rec(Type):
         self.fields = fields
         self.title = title
 
-    def convert(self, node: Node, ctx: Context, path: str, **extra: Any) -> Any:
+    def convert(self, node: Node, ctx: Context, path: KeyPath, **extra: Any) -> Any:
         if node.kind != "map":
-            return _wrong(ctx, node, path or "the file", f"a mapping ({self.title})")
-        prefix = f"{path}." if path else ""
+            return _wrong(ctx, node, path, f"a mapping ({self.title})")
         values: dict[str, Any] = {}
         locs: dict[str, model.Loc] = {}
         assert node.keys is not None
         children: dict[str, Node] = node.value  # type: ignore[assignment]
         broken: set[str] = set()
+        file = ctx.file
         for key, child in children.items():
             spec = self.fields.get(key)
             if spec is None:
                 guess = closest(key, list(self.fields))
                 hint = f"did you mean '{guess}'?" if guess else "known keys: " + ", ".join(self.fields)
-                ctx.report(UNKNOWN_KEY, node.keys[key], f"{prefix}{key}: unknown key in {self.title}", hint)
+                ctx.report(UNKNOWN_KEY, node.keys[key], f"{fmt(path + (key,))}: unknown key in {self.title}", hint)
                 continue
-            value = spec.type.convert(child, ctx, prefix + key)
-            locs[key] = ctx.loc(child)
+            value = spec.type.convert(child, ctx, path + (key,))
+            locs[key] = Loc(file, child.line, child.column)
             if value is _INVALID:
                 broken.add(key)
                 continue
             values[key] = value
         for key, spec in self.fields.items():
             if spec.required and key not in children:
-                where = f"{path} " if path else ""
+                where = f"{fmt(path)} " if path else ""
                 ctx.report(MISSING_KEY, node, f"{where}missing required key '{key}' ({spec.doc})".strip(),
                            f"add '{key}:' to this {self.title}")
                 broken.add(key)
