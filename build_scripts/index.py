@@ -1,0 +1,169 @@
+"""Cross-references of a repository: what the pages need to link everything together.
+
+Built from checked records (and a marking ceiling for public builds), it numbers each
+briefing's citations, finds each quoted passage in its source, and gathers actors,
+questions and tags across briefings. It knows nothing of HTML or MkDocs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from . import quotes
+from .model import (Actor, Briefing, Citation, Position, Question, Source, TLP_ORDER,
+                    marking_rank)
+from .repo import Repository
+
+
+@dataclass
+class Passage:
+    """A cited stretch of a source: one or more spans (elided quotes have several)."""
+
+    id: str
+    spans: list[tuple[int, int]]
+    quote: str | None
+    cited_by: list["Cite"] = field(default_factory=list)
+
+    @property
+    def start(self) -> int:
+        return self.spans[0][0]
+
+
+@dataclass
+class Cite:
+    """One citation of a briefing, numbered in reading order."""
+
+    number: int
+    briefing: Briefing
+    citation: Citation
+    source: Source
+    passage: Passage | None = None
+
+
+@dataclass
+class ActorEntry:
+    id: str
+    actor: Actor  # as described by the newest briefing
+    positions: list[tuple[Briefing, Position]] = field(default_factory=list)
+    briefings: list[Briefing] = field(default_factory=list)
+
+
+@dataclass
+class QuestionEntry:
+    id: str
+    question: str  # as worded by the newest briefing
+    assessments: list[tuple[Briefing, Question]] = field(default_factory=list)  # newest first
+
+    @property
+    def latest(self) -> Question:
+        return self.assessments[0][1]
+
+
+@dataclass
+class SiteIndex:
+    briefings: list[Briefing]  # newest first
+    sources: dict[str, Source]
+    by_briefing: dict[str, list[Cite]]  # each briefing's citations, numbered
+    passages: dict[str, list[Passage]]  # by source id, in text order
+    actors: dict[str, ActorEntry]
+    questions: dict[str, QuestionEntry]
+    tags: dict[str, list[Briefing]]
+    max_marking: str
+
+    def cite_of(self, briefing: Briefing, citation: Citation) -> Cite:
+        for cite in self.by_briefing[briefing.id]:
+            if cite.citation is citation:
+                return cite
+        raise KeyError(citation)
+
+    def sources_of(self, briefing: Briefing) -> list[Source]:
+        seen: dict[str, Source] = {}
+        for cite in self.by_briefing[briefing.id]:
+            seen.setdefault(cite.source.id, cite.source)
+        return list(seen.values())
+
+    def briefings_citing(self, source_id: str) -> list[Briefing]:
+        found: dict[str, Briefing] = {}
+        for passage in self.passages.get(source_id, []):
+            for cite in passage.cited_by:
+                found.setdefault(cite.briefing.id, cite.briefing)
+        for briefing in self.briefings:
+            if any(c.source.id == source_id for c in self.by_briefing[briefing.id]):
+                found.setdefault(briefing.id, briefing)
+        return sorted(found.values(), key=_newest_first)
+
+
+def _newest_first(briefing: Briefing) -> tuple:
+    return (-(briefing.date or dt.date.min).toordinal(), briefing.id)
+
+
+def build_index(repo: Repository, max_marking: str = TLP_ORDER[-1]) -> SiteIndex:
+    """Cross-reference the records of ``repo`` whose marking is at most ``max_marking``."""
+    ceiling = marking_rank(max_marking)
+    sources = {sid: s for sid, s in sorted(repo.sources.items()) if marking_rank(s.marking) <= ceiling}
+    briefings = sorted((b for b in repo.briefings if marking_rank(b.marking) <= ceiling), key=_newest_first)
+
+    by_briefing: dict[str, list[Cite]] = {}
+    passages: dict[str, dict[tuple[int, int], Passage]] = {}
+    mapped: dict[str, quotes.Mapped] = {}
+    for briefing in briefings:
+        numbered = []
+        for _, citation in briefing.citations():
+            source = sources.get(citation.source)
+            if source is None:  # left out of a public build, or never existed (checked earlier)
+                continue
+            cite = Cite(len(numbered) + 1, briefing, citation, source)
+            spans = _spans(citation, source, mapped)
+            if spans:
+                key = (spans[0][0], spans[-1][1])
+                passage = passages.setdefault(source.id, {}).get(key)
+                if passage is None:
+                    passage = Passage(f"passage-{key[0]}-{key[1]}", spans, citation.quote)
+                    passages[source.id][key] = passage
+                passage.cited_by.append(cite)
+                cite.passage = passage
+            numbered.append(cite)
+        by_briefing[briefing.id] = numbered
+
+    actors: dict[str, ActorEntry] = {}
+    questions: dict[str, QuestionEntry] = {}
+    tags: dict[str, list[Briefing]] = {}
+    for briefing in briefings:  # newest first, so the first description seen is the newest
+        for actor in briefing.key_actors:
+            entry = actors.setdefault(actor.id, ActorEntry(actor.id, actor))
+            entry.briefings.append(briefing)
+        for position in briefing.positions:
+            if position.actor in actors:
+                actors[position.actor].positions.append((briefing, position))
+        for question in briefing.open_questions:
+            qentry = questions.setdefault(question.id, QuestionEntry(question.id, question.question))
+            qentry.assessments.append((briefing, question))
+        for tag in briefing.tags:
+            tags.setdefault(tag, []).append(briefing)
+    for entry in actors.values():
+        entry.positions.sort(key=lambda bp: (bp[1].date or bp[0].date or dt.date.min, bp[0].id))
+
+    return SiteIndex(
+        briefings=briefings,
+        sources=sources,
+        by_briefing=by_briefing,
+        passages={sid: sorted(found.values(), key=lambda p: p.spans[0]) for sid, found in passages.items()},
+        actors=dict(sorted(actors.items(), key=lambda kv: kv[1].actor.name.lower())),
+        questions=dict(sorted(questions.items())),
+        tags=dict(sorted(tags.items())),
+        max_marking=max_marking,
+    )
+
+
+def _spans(citation: Citation, source: Source, mapped: dict[str, quotes.Mapped]) -> list[tuple[int, int]] | None:
+    text = source.text or ""
+    if citation.quote is not None:
+        if source.id not in mapped:
+            mapped[source.id] = quotes.Mapped.build(text)
+        return mapped[source.id].locate(citation.quote)
+    if citation.lines is not None:
+        first, last = quotes.parse_lines(citation.lines)
+        span = quotes.line_span(text, first, last)
+        return [span] if span else None
+    return None

@@ -1,0 +1,215 @@
+"""Render records into pages through the Jinja2 templates of ``templates/pages``.
+
+The core of the site, independent of MkDocs: :func:`render_pages` returns Markdown
+documents (front matter, headings and HTML blocks) keyed by their path in the site.
+Analyst Markdown is rendered and then sanitised; archived text is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import jinja2
+import markdown as markdown_lib
+import nh3
+from markupsafe import Markup
+
+from . import model, reference
+from .index import Passage, SiteIndex
+from .model import Source, marking_rank
+
+#: What analyst Markdown may produce; everything else is removed (see the guide).
+ALLOWED_TAGS = {
+    "p", "br", "hr", "em", "strong", "b", "i", "code", "pre", "blockquote", "ul", "ol", "li",
+    "a", "sub", "sup", "del", "abbr", "h3", "h4", "h5", "h6", "table", "thead", "tbody",
+    "tr", "th", "td", "span",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align"}, "td": {"align"}}
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+@dataclass(frozen=True)
+class Page:
+    """A generated page: its path in the site (``briefings/x.md``) and its Markdown."""
+
+    path: str
+    markdown: str
+
+
+def sanitise(html_text: str) -> str:
+    """Keep only the documented subset of HTML; links get ``rel="noopener noreferrer"``."""
+    return nh3.clean(html_text, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                     url_schemes=ALLOWED_URL_SCHEMES, link_rel="noopener noreferrer",
+                     strip_comments=True)
+
+
+_MD = markdown_lib.Markdown(extensions=["tables", "sane_lists"], output_format="html")
+
+
+def markdown_block(text: str | None) -> Markup:
+    """Analyst Markdown as sanitised HTML."""
+    if not text:
+        return Markup("")
+    _MD.reset()
+    return Markup(sanitise(_MD.convert(text)))
+
+
+def markdown_inline(text: str | None) -> Markup:
+    """Analyst Markdown for a single line: sanitised HTML without the paragraph."""
+    rendered = str(markdown_block(text)).strip()
+    if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
+        rendered = rendered[3:-4]
+    return Markup(rendered)
+
+
+def page_url(path: str, directory_urls: bool) -> str:
+    """The URL (relative to the site root) of the page at docs ``path``."""
+    stem = path[:-3] if path.endswith(".md") else path
+    if not directory_urls:
+        return stem + ".html"
+    if stem == "index":
+        return ""
+    if stem.endswith("/index"):
+        return stem[: -len("index")]
+    return stem + "/"
+
+
+def relative_link(from_path: str, to_path: str, directory_urls: bool, anchor: str = "") -> str:
+    """A relative href from one generated page to another (MkDocs does not rewrite raw HTML)."""
+    here, there = page_url(from_path, directory_urls), page_url(to_path, directory_urls)
+    here_dir = (here if directory_urls else posixpath.dirname(here)).rstrip("/") or "."
+    if directory_urls:
+        href = posixpath.relpath(there.rstrip("/") or ".", here_dir)
+        href = "./" if href == "." else href + "/"
+    else:
+        href = posixpath.relpath(there, here_dir)
+    return href + (f"#{anchor}" if anchor else "")
+
+
+def text_fragment_url(url: str, passage_text: str) -> str:
+    """``url`` with a text fragment (``#:~:text=``) that highlights the passage."""
+    words = passage_text.split()
+    if not words:
+        return url
+
+    def enc(part: list[str]) -> str:
+        return urllib.parse.quote(" ".join(part), safe="").replace("-", "%2D")
+
+    fragment = enc(words) if len(words) <= 8 else f"{enc(words[:4])},{enc(words[-4:])}"
+    return f"{url.split('#')[0]}#:~:text={fragment}"
+
+
+def source_text_html(source: Source, passages: list[Passage], link: Callable[..., str]) -> Markup:
+    """The archived text, escaped, with each cited passage wrapped in ``.quoted``.
+
+    Overlapping passages are split at every boundary; each passage's id sits on the
+    element that starts it, and links back to the briefings that cite it follow its end.
+    """
+    text = source.text or ""
+    starts: dict[int, list[Passage]] = {}
+    ends: dict[int, list[Passage]] = {}
+    spans: list[tuple[int, int]] = []
+    for passage in passages:
+        starts.setdefault(passage.spans[0][0], []).append(passage)
+        ends.setdefault(passage.spans[-1][1], []).append(passage)
+        spans.extend(passage.spans)
+    cuts = sorted({0, len(text), *(s for s, _ in spans), *(e for _, e in spans)})
+    out: list[str] = []
+    for a, b in zip(cuts, cuts[1:]):
+        chunk = html.escape(text[a:b], quote=False)
+        if any(s <= a and b <= e for s, e in spans):
+            opening = [p for p in starts.get(a, [])]
+            if opening:
+                first, *others = opening
+                inner = chunk
+                for other in others:
+                    inner = f'<span class="quoted" id="{other.id}">{inner}</span>'
+                out.append(f'<mark class="quoted" id="{first.id}">{inner}</mark>')
+            else:
+                out.append(f'<mark class="quoted">{chunk}</mark>')
+        else:
+            out.append(chunk)
+        for passage in ends.get(b, []):
+            out.append(_backrefs(passage, link))
+    return Markup("".join(out))
+
+
+def _backrefs(passage: Passage, link: Callable[..., str]) -> str:
+    refs = []
+    seen = set()
+    for cite in passage.cited_by:
+        key = (cite.briefing.id, cite.number)
+        if key in seen:
+            continue
+        seen.add(key)
+        title = html.escape(f"Cited in {cite.briefing.title} [{cite.number}]")
+        href = link(f"briefings/{cite.briefing.id}.md", f"cite-{cite.number}")
+        refs.append(f'<a class="brf-backref" href="{href}" title="{title}">↩\u2009{cite.number}</a>')
+    return f'<sup class="brf-backrefs">{" ".join(refs)}</sup>'
+
+
+def _environment(templates: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates / "pages")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = markdown_block
+    env.filters["mdi"] = markdown_inline
+    env.filters["slug"] = lambda value: str(value).lower().replace(":", "-").replace("+", "-").replace(" ", "-")
+    env.filters["yaml_str"] = lambda value: '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    env.globals.update(
+        LIKELIHOODS=model.LIKELIHOODS, LIKELIHOOD_BANDS=model.LIKELIHOOD_BANDS,
+        RELIABILITY_MEANINGS=model.RELIABILITY_MEANINGS, TLP_ORDER=model.TLP_ORDER,
+        text_fragment_url=text_fragment_url,
+    )
+    return env
+
+
+def _highest(markings: list[str]) -> str:
+    return max(markings, key=marking_rank) if markings else "TLP:CLEAR"
+
+
+def render_pages(index: SiteIndex, templates: Path, directory_urls: bool = True) -> list[Page]:
+    """Every generated page of the site, rendered through the templates."""
+    env = _environment(templates)
+    pages: list[Page] = []
+
+    def render(path: str, template: str, marking: str, **context) -> None:
+        def link(to: str, anchor: str = "") -> str:
+            return relative_link(path, to, directory_urls, anchor)
+
+        text = env.get_template(template).render(
+            index=index, link=link, marking=marking, page_path=path,
+            source_text=lambda source: source_text_html(source, index.passages.get(source.id, []), link),
+            **context)
+        pages.append(Page(path, text))
+
+    render("index.md", "home.md.j2", _highest([b.marking for b in index.briefings]))
+    render("briefings/index.md", "briefings.md.j2", _highest([b.marking for b in index.briefings]))
+    for briefing in index.briefings:
+        render(f"briefings/{briefing.id}.md", "briefing.md.j2", briefing.marking, briefing=briefing,
+               cites=index.by_briefing[briefing.id])
+    render("sources/index.md", "sources.md.j2", _highest([s.marking for s in index.sources.values()]))
+    for source in index.sources.values():
+        render(f"sources/{source.id}.md", "source.md.j2", source.marking, source=source,
+               passages=index.passages.get(source.id, []), citing=index.briefings_citing(source.id))
+    render("actors/index.md", "actors.md.j2", _highest([b.marking for e in index.actors.values() for b in e.briefings]))
+    for entry in index.actors.values():
+        render(f"actors/{entry.id}.md", "actor.md.j2", _highest([b.marking for b in entry.briefings]), entry=entry)
+    render("questions/index.md", "questions.md.j2",
+           _highest([b.marking for e in index.questions.values() for b, _ in e.assessments]))
+    for qentry in index.questions.values():
+        render(f"questions/{qentry.id}.md", "question.md.j2",
+               _highest([b.marking for b, _ in qentry.assessments]), entry=qentry)
+    render("tags/index.md", "tags.md.j2", _highest([b.marking for b in index.briefings]))
+    render("guide/checks.md", "checks.md.j2", "TLP:CLEAR", reference=Markup(reference.markdown()))
+    return pages
