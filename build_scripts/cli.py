@@ -11,7 +11,8 @@ from pathlib import Path
 
 from . import __version__
 from .checks import Result, check_repository
-from .repo import load_repository
+from .model import TLP_ORDER
+from .repo import Repository, load_repository
 from .report import FORMATS, exit_code, render, step_summary
 
 EXIT_USAGE = 2
@@ -23,12 +24,18 @@ class CannotRun(Exception):
 
 def run_check(root: Path) -> Result:
     """Load and check the repository at ``root``."""
+    return load_and_check(root)[1]
+
+
+def load_and_check(root: Path) -> tuple[Repository, Result]:
+    """The repository at ``root`` and the verdict on it."""
     if not root.is_dir():
         raise CannotRun(f"{root} is not a folder")
     if not (root / "briefings").is_dir() and not (root / "sources").is_dir():
         raise CannotRun(f"{root} is not a briefing repository: it has no briefings/ or sources/ folder")
     with paused_gc():
-        return check_repository(load_repository(root))
+        repo = load_repository(root)
+        return repo, check_repository(repo)
 
 
 @contextlib.contextmanager
@@ -66,6 +73,57 @@ def cmd_check(args: argparse.Namespace) -> int:
     return exit_code(result, args.strict)
 
 
+def cmd_build(args: argparse.Namespace) -> int:
+    from .site import BuildFailed, build
+
+    root = Path(args.path)
+    repo, result = load_and_check(root)
+    if result.diagnostics:
+        _emit(result, args.format, root, sys.stderr if args.format == "text" else None)
+    if exit_code(result, args.strict):
+        print(f"briefings: nothing was built: fix the {'problems' if args.strict else 'errors'} above, "
+              "then build again", file=sys.stderr)
+        return 1
+    try:
+        site = build(root.resolve(), site_dir=args.site_dir, max_marking=args.max_marking,
+                     offline=args.offline, checked=(repo, result), verbose=args.verbose)
+    except BuildFailed as exc:
+        print(f"briefings: the site was not built; the previous one is unchanged: {exc}", file=sys.stderr)
+        return 1
+    kind = "offline site" if args.offline else "site"
+    subset = f" (public subset: up to {args.max_marking})" if args.max_marking else ""
+    print(f"Built the {kind}{subset} into {_shown(site)}: {result.briefings} briefings, "
+          f"{result.sources} sources, {result.citations} citations checked.")
+    if args.offline:
+        print(f"Open {_shown(site / 'index.html')} in a browser; it needs no server and no network.")
+    return 0
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .site import BuildFailed, serve
+
+    root = Path(args.path)
+    _, result = load_and_check(root)
+    if result.diagnostics:
+        _emit(result, "text", root, sys.stderr)
+    if result.errors:
+        print("briefings: fix the errors above, then serve again", file=sys.stderr)
+        return 1
+    try:
+        serve(root.resolve(), dev_addr=args.dev_addr, max_marking=args.max_marking, open_in_browser=args.open)
+    except BuildFailed as exc:
+        print(f"briefings: cannot serve the site: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     from . import reference
 
@@ -101,6 +159,32 @@ def build_parser() -> argparse.ArgumentParser:
                        help="output format (default: github under GitHub Actions, else text)")
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
     check.set_defaults(func=cmd_check)
+
+    build = verbs.add_parser("build", help="check, then build the site into site/",
+                             description="Check the repository, then build the site. Nothing is built "
+                                         "when a check fails, and the previous site is replaced only "
+                                         "by a complete build.")
+    build.add_argument("path", nargs="?", default=".", help="the repository (default: the current folder)")
+    build.add_argument("--max-marking", choices=TLP_ORDER, metavar="TLP:...",
+                       help="public build: leave out every briefing and source above this marking")
+    build.add_argument("--offline", action="store_true",
+                       help="a site that works opened from the file system (file://), search included")
+    build.add_argument("--site-dir", type=Path, help="where to build (default: site/ of mkdocs.yml)")
+    build.add_argument("--format", choices=FORMATS, default=_default_format(),
+                       help="format of the check's diagnostics")
+    build.add_argument("--strict", action="store_true", help="do not build when the check warns")
+    build.add_argument("--verbose", action="store_true", help="show every message of MkDocs")
+    build.set_defaults(func=cmd_build)
+
+    serve = verbs.add_parser("serve", help="preview the site, rebuilt on every change",
+                             description="Serve the site at http://127.0.0.1:8000/ and rebuild it "
+                                         "whenever briefings/, sources/ or templates/ change.")
+    serve.add_argument("path", nargs="?", default=".", help="the repository (default: the current folder)")
+    serve.add_argument("--dev-addr", metavar="IP:PORT", help="address to serve on (default 127.0.0.1:8000)")
+    serve.add_argument("--max-marking", choices=TLP_ORDER, metavar="TLP:...",
+                       help="preview the public subset up to this marking")
+    serve.add_argument("--open", action="store_true", help="open the site in the default browser")
+    serve.set_defaults(func=cmd_serve)
 
     explain = verbs.add_parser("explain", help="explain a diagnostic code, with examples",
                                description="Explain a diagnostic code (or list them all).")

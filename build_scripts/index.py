@@ -98,6 +98,17 @@ def _newest_first(briefing: Briefing) -> tuple:
     return (-(briefing.date or dt.date.min).toordinal(), briefing.id)
 
 
+def timeline(briefing: Briefing) -> list:
+    """The briefing's events in date order (as the page shows them)."""
+    return sorted(briefing.timeline, key=lambda event: event.date or dt.date.min)
+
+
+def reading_order(briefing: Briefing) -> list[Citation]:
+    """The briefing's citations in the order a reader meets them on its page."""
+    items = [*briefing.key_judgments, *briefing.positions, *briefing.open_questions, *timeline(briefing)]
+    return [citation for item in items for citation in item.cites]
+
+
 def build_index(repo: Repository, max_marking: str = TLP_ORDER[-1]) -> SiteIndex:
     """Cross-reference the records of ``repo`` whose marking is at most ``max_marking``."""
     ceiling = marking_rank(max_marking)
@@ -109,7 +120,7 @@ def build_index(repo: Repository, max_marking: str = TLP_ORDER[-1]) -> SiteIndex
     mapped: dict[str, quotes.Mapped] = {}
     for briefing in briefings:
         numbered = []
-        for _, citation in briefing.citations():
+        for citation in reading_order(briefing):
             source = sources.get(citation.source)
             if source is None:  # left out of a public build, or never existed (checked earlier)
                 continue

@@ -8,6 +8,7 @@ Analyst Markdown is rendered and then sanitised; archived text is escaped.
 from __future__ import annotations
 
 import html
+import re
 import posixpath
 import urllib.parse
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ import nh3
 from markupsafe import Markup
 
 from . import model, reference
-from .index import Passage, SiteIndex
+from .index import Passage, SiteIndex, timeline
 from .model import Source, marking_rank
 
 #: What analyst Markdown may produce; everything else is removed (see the guide).
@@ -65,6 +66,16 @@ def markdown_inline(text: str | None) -> Markup:
     if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
         rendered = rendered[3:-4]
     return Markup(rendered)
+
+
+#: The characters Python-Markdown lets a backslash escape, less ``>`` and ``.`` (harmless here).
+_MD_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+!-])")
+
+
+def markdown_text(value: object) -> Markup:
+    """Plain text in a Markdown context (a heading): HTML-escaped, Markdown specials escaped."""
+    escaped = html.escape(" ".join(str(value).split()), quote=False)
+    return Markup(_MD_SPECIALS.sub(r"\\\1", escaped))
 
 
 def page_url(path: str, directory_urls: bool) -> str:
@@ -164,12 +175,13 @@ def _environment(templates: Path) -> jinja2.Environment:
     )
     env.filters["md"] = markdown_block
     env.filters["mdi"] = markdown_inline
+    env.filters["mdtext"] = markdown_text
     env.filters["slug"] = lambda value: str(value).lower().replace(":", "-").replace("+", "-").replace(" ", "-")
     env.filters["yaml_str"] = lambda value: '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
     env.globals.update(
         LIKELIHOODS=model.LIKELIHOODS, LIKELIHOOD_BANDS=model.LIKELIHOOD_BANDS,
         RELIABILITY_MEANINGS=model.RELIABILITY_MEANINGS, TLP_ORDER=model.TLP_ORDER,
-        text_fragment_url=text_fragment_url,
+        text_fragment_url=text_fragment_url, timeline=timeline,
     )
     return env
 
@@ -197,7 +209,7 @@ def render_pages(index: SiteIndex, templates: Path, directory_urls: bool = True)
     render("briefings/index.md", "briefings.md.j2", _highest([b.marking for b in index.briefings]))
     for briefing in index.briefings:
         render(f"briefings/{briefing.id}.md", "briefing.md.j2", briefing.marking, briefing=briefing,
-               cites=index.by_briefing[briefing.id])
+               cites_list=index.by_briefing[briefing.id])
     render("sources/index.md", "sources.md.j2", _highest([s.marking for s in index.sources.values()]))
     for source in index.sources.values():
         render(f"sources/{source.id}.md", "source.md.j2", source.marking, source=source,

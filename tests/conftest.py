@@ -93,7 +93,7 @@ def repo(tmp_path: Path) -> Repo:
 def example(tmp_path: Path) -> Repo:
     """A copy of the example repository of this project."""
     target = tmp_path / "example"
-    for folder in ("briefings", "sources"):
+    for folder in ("briefings", "sources", "templates"):
         shutil.copytree(ROOT / folder, target / folder)
     shutil.copy(ROOT / "mkdocs.yml", target / "mkdocs.yml") if (ROOT / "mkdocs.yml").exists() else None
     return Repo(target)
