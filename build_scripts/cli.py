@@ -88,7 +88,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         site = build(root.resolve(), site_dir=args.site_dir, max_marking=args.max_marking,
                      offline=args.offline, checked=(repo, result), verbose=args.verbose)
     except BuildFailed as exc:
-        print(f"briefings: the site was not built; the previous one is unchanged: {exc}", file=sys.stderr)
+        reason = "" if str(exc).startswith("Aborted with") else f": {exc}"  # MkDocs logged the reason
+        print(f"briefings: the site was not built{reason}; the previous site is unchanged", file=sys.stderr)
         return 1
     kind = "offline site" if args.offline else "site"
     subset = f" (public subset: up to {args.max_marking})" if args.max_marking else ""

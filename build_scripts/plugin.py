@@ -28,7 +28,7 @@ from mkdocs.structure.files import File, Files
 from .checks import Result, check_repository
 from .index import build_index
 from .model import TLP_ORDER
-from .render import render_pages
+from .render import RenderError, render_pages
 from .repo import Repository, load_repository
 from .report import as_text
 
@@ -77,7 +77,11 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         templates = self.root / self.config.templates
         if not (templates / "pages").is_dir():
             raise PluginError(f"no page templates: {templates / 'pages'} is not a folder")
-        for page in render_pages(self.index, templates, config.use_directory_urls):
+        try:
+            pages = render_pages(self.index, templates, config.use_directory_urls)
+        except RenderError as exc:
+            raise PluginError(f"cannot render the pages: {exc}") from None
+        for page in pages:
             existing = files.get_file_from_path(page.path)
             if existing is not None:
                 raise PluginError(f"{config.docs_dir}/{page.path} clashes with a generated page; rename it")

@@ -34,6 +34,32 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align"}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 
+class RenderError(Exception):
+    """A template could not be rendered; the message names the template file and line."""
+
+
+def _template_error(exc: jinja2.TemplateError, templates: Path, fallback: str) -> RenderError:
+    """Where in which template ``exc`` happened, from the error or from its traceback."""
+    where = None
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.lineno:
+        where = (exc.filename or exc.name or fallback, exc.lineno)
+    else:
+        tb = exc.__traceback__
+        while tb is not None:
+            filename = tb.tb_frame.f_code.co_filename
+            if filename.endswith(".j2"):
+                where = (filename, tb.tb_lineno)
+            tb = tb.tb_next
+    if where is None:
+        return RenderError(f"{templates / 'pages' / fallback}: {exc}")
+    filename, line = where
+    try:
+        shown = Path(filename).resolve().relative_to(templates.resolve().parent)
+    except ValueError:
+        shown = Path(filename)
+    return RenderError(f"{shown}:{line}: {exc.message or exc}")
+
+
 @dataclass(frozen=True)
 class Page:
     """A generated page: its path in the site (``briefings/x.md``) and its Markdown."""
@@ -199,10 +225,15 @@ def render_pages(index: SiteIndex, templates: Path, directory_urls: bool = True)
         def link(to: str, anchor: str = "") -> str:
             return relative_link(path, to, directory_urls, anchor)
 
-        text = env.get_template(template).render(
-            index=index, link=link, marking=marking, page_path=path,
-            source_text=lambda source: source_text_html(source, index.passages.get(source.id, []), link),
-            **context)
+        try:
+            text = env.get_template(template).render(
+                index=index, link=link, marking=marking, page_path=path,
+                source_text=lambda source: source_text_html(source, index.passages.get(source.id, []), link),
+                **context)
+        except jinja2.TemplateNotFound as exc:
+            raise RenderError(f"{templates / 'pages' / str(exc.name)}: template not found") from None
+        except jinja2.TemplateError as exc:
+            raise _template_error(exc, templates, template) from None
         pages.append(Page(path, text))
 
     render("index.md", "home.md.j2", _highest([b.marking for b in index.briefings]))
