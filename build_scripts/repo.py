@@ -159,7 +159,7 @@ def _read(repo: Repository, rel: str, path: Path, limit: int) -> bytes | None:
 
 
 def _stem_ok(repo: Repository, rel: str, stem: str) -> bool:
-    if schema.ID_PATTERN.match(stem):
+    if schema.ID_PATTERN.fullmatch(stem):
         return True
     repo.diagnostics.append(make(
         BAD_FILE_ID, rel, 1, 1, f"the file name {stem!r} is not a valid id",

@@ -1,14 +1,18 @@
-"""Turn diagnostics into text, GitHub workflow commands or JSON, and decide the exit code."""
+"""Turn diagnostics into text, GitHub workflow commands, JSON or SARIF, and decide the exit code."""
 
 from __future__ import annotations
 
 import json
+import textwrap
+import urllib.parse
 from pathlib import Path
+from typing import Any
 
+from . import __version__, reference
 from .checks import Result
-from .diagnostics import Severity
+from .diagnostics import Code, Diagnostic, Severity
 
-FORMATS = ("text", "github", "json")
+FORMATS = ("text", "github", "json", "sarif")
 
 
 def exit_code(result: Result, strict: bool) -> int:
@@ -120,9 +124,86 @@ def _cell(text: str) -> str:
             .replace("<", "&lt;").replace(">", "&gt;"))
 
 
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SRCROOT = "%SRCROOT%"
+
+
+def as_sarif(result: Result, root: Path) -> str:
+    """A SARIF 2.1.0 log for GitHub code scanning: one run, every code as a rule.
+
+    Locations are relative to ``%SRCROOT%``, the repository root; columns count Unicode
+    code points, as every position of the checker does.
+    """
+    rules = reference.codes()
+    index = {c.id: i for i, c in enumerate(rules)}
+    base = root.resolve().as_uri()
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": SARIF_VERSION,
+        "runs": [{
+            "tool": {"driver": {
+                "name": "briefings",
+                "fullName": "briefings check",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "rules": [_sarif_rule(c) for c in rules],
+            }},
+            "originalUriBaseIds": {SRCROOT: {
+                "uri": base if base.endswith("/") else base + "/",
+                "description": {"text": "The root of the briefing repository."},
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": [_sarif_result(d, index) for d in result.diagnostics],
+        }],
+    }
+    return json.dumps(log, ensure_ascii=False, indent=2) + "\n"
+
+
+def _sarif_level(severity: Severity) -> str:
+    return "error" if severity is Severity.ERROR else "warning"
+
+
+def _sarif_rule(c: Code) -> dict[str, Any]:
+    """A SARIF reporting descriptor: the code's documentation with its two examples."""
+    explanation = textwrap.dedent("    " + c.explanation).strip()
+    paragraphs = "\n\n".join(" ".join(p.split()) for p in explanation.split("\n\n"))
+    lang = "text" if c.failing_file.endswith(".txt") or "(" in c.failing else "yaml"
+    markdown = (f"**{c.title}** ({c.severity.value})\n\n{explanation}\n\n"
+                f"Fails, in `{c.failing_file}`:\n\n```{lang}\n{c.failing}\n```\n\n"
+                f"Passes:\n\n```{lang}\n{c.passing}\n```\n")
+    return {
+        "id": c.id,
+        # SARIF names rules in PascalCase: quote-not-found -> QuoteNotFound.
+        "name": "".join(part[:1].upper() + part[1:] for part in c.name.split("-")),
+        "shortDescription": {"text": c.title},
+        "fullDescription": {"text": paragraphs},
+        "help": {"text": reference.explain(c), "markdown": markdown},
+        "defaultConfiguration": {"level": _sarif_level(c.severity)},
+    }
+
+
+def _sarif_result(d: Diagnostic, index: dict[str, int]) -> dict[str, Any]:
+    result: dict[str, Any] = {"ruleId": d.code}
+    if d.code in index:
+        result["ruleIndex"] = index[d.code]
+    result.update({
+        "level": _sarif_level(d.severity),
+        "message": {"text": d.message + (f"\nhint: {d.hint}" if d.hint else "")},
+        "locations": [{"physicalLocation": {
+            # File names are ids in practice, but a misnamed file is reported too.
+            "artifactLocation": {"uri": urllib.parse.quote(d.file), "uriBaseId": SRCROOT},
+            "region": {"startLine": d.line, "startColumn": d.column},
+        }}],
+    })
+    return result
+
+
 def render(result: Result, fmt: str, root: Path) -> str:
     if fmt == "json":
         return as_json(result)
+    if fmt == "sarif":
+        return as_sarif(result, root)
     if fmt == "github":
         return as_github(result)
     return as_text(result, root)

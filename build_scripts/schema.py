@@ -152,13 +152,17 @@ def _wrong(ctx: Context, node: Node, path: KeyPath, expected: str, hint: str = "
     return _INVALID
 
 
+Defs = dict  # the ``$defs`` of a JSON Schema being generated, filled by the records in it
+
+
 class Type:
     """A kind of value: converts a node, or reports why it cannot."""
 
     def convert(self, node: Node, ctx: Context, path: KeyPath) -> Any:
         raise NotImplementedError
 
-    def json(self) -> dict[str, Any]:
+    def json(self, defs: Defs) -> dict[str, Any]:
+        """The JSON Schema of the values that :meth:`convert` accepts."""
         raise NotImplementedError
 
 
@@ -177,37 +181,41 @@ class Text(Type):
             return _INVALID
         return value
 
-    def json(self) -> dict[str, Any]:
+    def json(self, defs: Defs) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": "string", "minLength": 1, "pattern": r"\S"}
         if self.markdown:
-            schema["description"] = "Markdown"
+            schema["contentMediaType"] = "text/markdown"
         return schema
 
 
 class Pattern(Text):
-    def __init__(self, regex: str, form: str, example: str):
+    """Text of a fixed form; with ``numbers``, a bare number YAML reads as one is taken too."""
+
+    def __init__(self, regex: str, form: str, example: str, numbers: bool = False):
         super().__init__()
         self.regex = re.compile(regex)
         self.form = form
         self.example = example
+        self.numbers = numbers
 
     def convert(self, node: Node, ctx: Context, path: KeyPath) -> Any:
-        if node.kind == "int" and self.regex.match(str(node.value)):
+        if self.numbers and node.kind == "int" and self.regex.fullmatch(str(node.value)):
             return str(node.value)
         value = super().convert(node, ctx, path)
         if value is _INVALID:
             return value
-        if not self.regex.match(value):
+        # fullmatch, as ``$`` alone would let a trailing newline (a YAML block scalar) through
+        if not self.regex.fullmatch(value):
             ctx.report(BAD_FORMAT, node, f"{fmt(path)}: expected {self.form}, but found {value!r}",
                        f"write it like {self.example}")
             return _INVALID
         return value
 
-    def json(self) -> dict[str, Any]:
-        if self.regex.pattern.startswith(r"^(\d+)"):  # lines may be written as a bare number
-            return {"oneOf": [{"type": "string", "pattern": self.regex.pattern},
-                              {"type": "integer", "minimum": 1}]}
-        return {"type": "string", "pattern": self.regex.pattern}
+    def json(self, defs: Defs) -> dict[str, Any]:
+        text = {"type": "string", "pattern": self.regex.pattern}
+        if self.numbers:
+            return {"anyOf": [text, {"type": "integer", "minimum": 1}]}
+        return text
 
 
 class Id(Text):
@@ -215,13 +223,13 @@ class Id(Text):
         value = super().convert(node, ctx, path)
         if value is _INVALID:
             return value
-        if not ID_PATTERN.match(value):
+        if not ID_PATTERN.fullmatch(value):
             ctx.report(BAD_ID, node, f"{fmt(path)}: {value!r} is not a valid id",
                        f"use lowercase letters, digits and single hyphens, like {suggest_id(value)!r}")
             return _INVALID
         return value
 
-    def json(self) -> dict[str, Any]:
+    def json(self, defs: Defs) -> dict[str, Any]:
         return {"type": "string", "pattern": ID_PATTERN.pattern}
 
 
@@ -236,13 +244,13 @@ class Url(Text):
         value = super().convert(node, ctx, path)
         if value is _INVALID:
             return value
-        if not re.match(r"^https?://[^\s/$.?#][^\s]*$", value, re.IGNORECASE):
+        if not re.fullmatch(r"https?://[^\s/$.?#][^\s]*", value, re.IGNORECASE):
             ctx.report(BAD_URL, node, f"{fmt(path)}: {value!r} is not an http(s) address",
                        "write the full address, starting with https://")
             return _INVALID
         return value
 
-    def json(self) -> dict[str, Any]:
+    def json(self, defs: Defs) -> dict[str, Any]:
         return {"type": "string", "pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/$.?#][^\s]*$"}
 
 
@@ -262,8 +270,10 @@ class Date(Type):
                        "check the month (01-12) and the day of the month")
             return _INVALID
 
-    def json(self) -> dict[str, Any]:
-        return {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+    def json(self, defs: Defs) -> dict[str, Any]:
+        # The checker also takes a quoted date with spaces around it, and checks the
+        # calendar (no 30 February), which a pattern cannot.
+        return {"type": "string", "pattern": r"^\s*[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])\s*$"}
 
 
 class Enum(Type):
@@ -285,7 +295,7 @@ class Enum(Type):
         ctx.report(BAD_VALUE, node, f"{fmt(path)}: {value!r} is not one of: {allowed}", hint)
         return _INVALID
 
-    def json(self) -> dict[str, Any]:
+    def json(self, defs: Defs) -> dict[str, Any]:
         return {"enum": list(self.values)}
 
 
@@ -306,24 +316,29 @@ class ListOf(Type):
                 items.append(value)
         return items
 
-    def json(self) -> dict[str, Any]:
-        return {"type": "array", "items": self.item.json()}
+    def json(self, defs: Defs) -> dict[str, Any]:
+        # An empty value (``tags:``) is read as an empty list.
+        return {"type": ["array", "null"], "items": self.item.json(defs)}
 
 
 @dataclass(frozen=True)
 class Field:
+    """One key of a record. ``cited``: a later check requires at least one item (BRF306)."""
+
     type: Type
     required: bool = False
     doc: str = ""
+    cited: bool = False
 
 
 class Rec(Type):
     """A mapping with known keys, converted into the record class ``cls``."""
 
-    def __init__(self, cls: type, fields: dict[str, Field], title: str):
+    def __init__(self, cls: type, fields: dict[str, Field], title: str, doc: str = ""):
         self.cls = cls
         self.fields = fields
         self.title = title
+        self.doc = doc
 
     def convert(self, node: Node, ctx: Context, path: KeyPath, **extra: Any) -> Any:
         if node.kind != "map":
@@ -357,14 +372,32 @@ class Rec(Type):
         # see it and do not report knock-on errors; ``broken`` tells them what to skip.
         return self.cls(loc=ctx.loc(node), locs=locs, broken=frozenset(broken), **values, **extra)
 
-    def json(self) -> dict[str, Any]:
-        return {
+    def json(self, defs: Defs) -> dict[str, Any]:
+        """A reference to this record's schema, which goes into ``defs`` once."""
+        name = self.title.replace(" ", "_")
+        if name not in defs:
+            defs[name] = {}  # taken before recursing, should a record ever contain itself
+            defs[name] = self.schema(defs)
+        return {"$ref": f"#/$defs/{name}"}
+
+    def schema(self, defs: Defs) -> dict[str, Any]:
+        """The JSON Schema of this record itself."""
+        properties = {}
+        for key, f in self.fields.items():
+            prop = {"description": f.doc, **f.type.json(defs)} if f.doc else f.type.json(defs)
+            if f.cited:
+                prop.update({"type": "array", "minItems": 1})
+            properties[key] = prop
+        schema: dict[str, Any] = {"title": self.title[:1].upper() + self.title[1:]}
+        if self.doc:
+            schema["description"] = self.doc
+        schema.update({
             "type": "object",
-            "title": self.title,
-            "properties": {k: {**f.type.json(), "description": f.doc} for k, f in self.fields.items()},
-            "required": [k for k, f in self.fields.items() if f.required],
+            "properties": properties,
+            "required": [k for k, f in self.fields.items() if f.required or f.cited],
             "additionalProperties": False,
-        }
+        })
+        return schema
 
 
 _MARKING = Enum(model.TLP_ORDER, renamed={
@@ -375,14 +408,15 @@ _MARKING = Enum(model.TLP_ORDER, renamed={
 })
 _LIKELIHOOD = Enum(model.LIKELIHOODS)
 _CONFIDENCE = Enum(model.CONFIDENCES)
-LINES = Pattern(r"^(\d+)(-(\d+))?$", "a line number or range such as \"12\" or \"12-14\"", '"12-14"')
+LINES = Pattern(r"^(\d+)(-(\d+))?$", "a line number or range such as \"12\" or \"12-14\"", '"12-14"',
+                numbers=True)
 
 CITATION = Rec(model.Citation, {
     "source": Field(Id(), True, "id of the cited source: the file name in sources/ without .txt"),
     "quote": Field(Text(), doc="exact words of the source (typography, spacing and case are normalised; '...' elides)"),
     "lines": Field(LINES, doc='1-based line or range of the source text, "12" or "12-14"'),
     "note": Field(Text(), doc="a remark on the citation (shown with it)"),
-}, "citation")
+}, "citation", "A source that supports the claim: its id, and the quote or lines that do.")
 CITES = ListOf(CITATION)
 
 ACTOR = Rec(model.Actor, {
@@ -390,22 +424,22 @@ ACTOR = Rec(model.Actor, {
     "name": Field(Text(), True, "full name"),
     "role": Field(Text(), doc="office or function at the time of the briefing"),
     "affiliation": Field(Text(), doc="state, organisation or group"),
-}, "key actor")
+}, "key actor", "A person or body the briefing is about.")
 
 POSITION = Rec(model.Position, {
     "actor": Field(Id(), True, "id of one of this briefing's key_actors"),
     "on": Field(Text(), True, "the issue the position is about"),
     "stance": Field(Text(markdown=True), True, "what the actor said or committed to"),
     "date": Field(Date(), doc="when the position was stated"),
-    "cites": Field(CITES, doc="the sources where the position is stated (at least one)"),
-}, "position")
+    "cites": Field(CITES, doc="the sources where the position is stated (at least one)", cited=True),
+}, "position", "What a key actor said or committed to, with where they said it.")
 
 JUDGMENT = Rec(model.Judgment, {
     "judgment": Field(Text(markdown=True), True, "the analytic judgment"),
     "likelihood": Field(_LIKELIHOOD, doc="ICD 203 likelihood term"),
     "confidence": Field(_CONFIDENCE, doc="analytic confidence: low, moderate or high"),
     "cites": Field(CITES, doc="the evidence"),
-}, "key judgment")
+}, "key judgment", "An analytic judgment, with ICD 203 likelihood and confidence.")
 
 QUESTION = Rec(model.Question, {
     "id": Field(Id(), True, "question id; the same id in several briefings is the same question"),
@@ -416,13 +450,13 @@ QUESTION = Rec(model.Question, {
     "assessment": Field(Text(markdown=True), doc="the current assessment (Markdown)"),
     "indicators": Field(ListOf(Text()), doc="what would change the assessment"),
     "cites": Field(CITES, doc="the evidence"),
-}, "open question")
+}, "open question", "A question re-assessed across briefings; its id is shared by all of them.")
 
 EVENT = Rec(model.Event, {
     "date": Field(Date(), True, "when it happened"),
     "event": Field(Text(markdown=True), True, "what happened"),
     "cites": Field(CITES, doc="the sources that report it"),
-}, "timeline event")
+}, "timeline event", "A dated event.")
 
 BRIEFING = Rec(model.Briefing, {
     "title": Field(Text(), True, "the briefing's headline"),
@@ -437,7 +471,7 @@ BRIEFING = Rec(model.Briefing, {
     "key_judgments": Field(ListOf(JUDGMENT), doc="analytic judgments with likelihood and confidence"),
     "open_questions": Field(ListOf(QUESTION), doc="questions re-assessed across briefings"),
     "timeline": Field(ListOf(EVENT), doc="dated events"),
-}, "briefing")
+}, "briefing", "An intelligence briefing: briefings/<id>.yaml.")
 
 SOURCE = Rec(model.Source, {
     "title": Field(Text(), True, "headline or document title"),
@@ -451,17 +485,29 @@ SOURCE = Rec(model.Source, {
     "marking": Field(_MARKING, doc="TLP label, default TLP:CLEAR"),
     "sha256": Field(Pattern(r"^[0-9a-fA-F]{64}$", "64 hexadecimal digits", "the output of 'sha256sum'"),
                     doc="hex SHA-256 digest of the .txt; when present it must match"),
-}, "source")
+}, "source", "The metadata of an archived source text: sources/<id>.yaml beside sources/<id>.txt.")
+
+
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
 def json_schema(kind: str) -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of ``briefing`` or ``source`` files."""
+    """The JSON Schema (draft 2020-12) of ``briefing`` or ``source`` files.
+
+    Read as the checker reads YAML, it rejects every record that the declaration above
+    rejects, and also a position without citations and line 0. It cannot say what needs
+    other files or a calendar (quotes, ids that must exist, markings, 30 February): those
+    stay the checker's alone.
+    """
     root = {"briefing": BRIEFING, "source": SOURCE}[kind]
-    schema = root.json()
+    defs: Defs = {}
+    schema = root.schema(defs)
     return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$schema": JSON_SCHEMA_DIALECT,
         "$id": f"https://briefings-as-code.invalid/schemas/{kind}.schema.json",
-        "description": f"A {kind} record of a briefings-as-code repository. Generated from "
-                       "build_scripts/schema.py; do not edit by hand.",
+        "title": schema.pop("title"),
+        "description": f"{schema.pop('description')} Generated from build_scripts/schema.py "
+                       "by 'python -m build_scripts.jsonschema_files'; do not edit by hand.",
         **schema,
+        **({"$defs": dict(sorted(defs.items()))} if defs else {}),
     }
