@@ -47,6 +47,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
 
     def __init__(self) -> None:
         self.root: Path | None = None
+        self.updated: dict[str, str] = {}
         #: Set by ``briefings build``, which has already loaded and checked the repository.
         self.checked: tuple[Repository, Result] | None = None
 
@@ -81,12 +82,19 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
             pages = render_pages(self.index, templates, config.use_directory_urls)
         except RenderError as exc:
             raise PluginError(f"cannot render the pages: {exc}") from None
+        self.updated = {page.path: page.updated for page in pages if page.updated}
         for page in pages:
             existing = files.get_file_from_path(page.path)
             if existing is not None:
                 raise PluginError(f"{config.docs_dir}/{page.path} clashes with a generated page; rename it")
             files.append(File.generated(config, page.path, content=page.markdown))
         return files
+
+    def on_pre_page(self, page, *, config, files):
+        updated = self.updated.get(page.file.src_uri)
+        if updated:  # the sitemap's lastmod: when the records changed, not when the site was built
+            page.update_date = updated
+        return page
 
     def on_post_build(self, *, config) -> None:
         self.checked = None  # mkdocs serve reuses the plugin: load afresh on the next build

@@ -66,6 +66,8 @@ class Page:
 
     path: str
     markdown: str
+    #: The date the page's content last changed (for the sitemap), when records say so.
+    updated: str | None = None
 
 
 def sanitise(html_text: str) -> str:
@@ -216,12 +218,17 @@ def _highest(markings: list[str]) -> str:
     return max(markings, key=marking_rank) if markings else "TLP:CLEAR"
 
 
+def _newest(dates: list) -> object:
+    known = [d for d in dates if d]
+    return max(known) if known else None
+
+
 def render_pages(index: SiteIndex, templates: Path, directory_urls: bool = True) -> list[Page]:
     """Every generated page of the site, rendered through the templates."""
     env = _environment(templates)
     pages: list[Page] = []
 
-    def render(path: str, template: str, marking: str, **context) -> None:
+    def render(path: str, template: str, marking: str, updated=None, **context) -> None:
         def link(to: str, anchor: str = "") -> str:
             return relative_link(path, to, directory_urls, anchor)
 
@@ -234,25 +241,33 @@ def render_pages(index: SiteIndex, templates: Path, directory_urls: bool = True)
             raise RenderError(f"{templates / 'pages' / str(exc.name)}: template not found") from None
         except jinja2.TemplateError as exc:
             raise _template_error(exc, templates, template) from None
-        pages.append(Page(path, text))
+        pages.append(Page(path, text, str(updated) if updated else None))
 
-    render("index.md", "home.md.j2", _highest([b.marking for b in index.briefings]))
-    render("briefings/index.md", "briefings.md.j2", _highest([b.marking for b in index.briefings]))
+    newest = _newest([b.date for b in index.briefings])
+    render("index.md", "home.md.j2", _highest([b.marking for b in index.briefings]), newest)
+    render("briefings/index.md", "briefings.md.j2", _highest([b.marking for b in index.briefings]), newest)
     for briefing in index.briefings:
-        render(f"briefings/{briefing.id}.md", "briefing.md.j2", briefing.marking, briefing=briefing,
-               cites_list=index.by_briefing[briefing.id])
-    render("sources/index.md", "sources.md.j2", _highest([s.marking for s in index.sources.values()]))
+        render(f"briefings/{briefing.id}.md", "briefing.md.j2", briefing.marking, briefing.date,
+               briefing=briefing, cites_list=index.by_briefing[briefing.id])
+    render("sources/index.md", "sources.md.j2", _highest([s.marking for s in index.sources.values()]),
+           _newest([s.retrieved or s.published for s in index.sources.values()]))
     for source in index.sources.values():
-        render(f"sources/{source.id}.md", "source.md.j2", source.marking, source=source,
-               passages=index.passages.get(source.id, []), citing=index.briefings_citing(source.id))
-    render("actors/index.md", "actors.md.j2", _highest([b.marking for e in index.actors.values() for b in e.briefings]))
+        citing = index.briefings_citing(source.id)
+        # the page names the briefings that cite the source: it is marked as the highest of them
+        render(f"sources/{source.id}.md", "source.md.j2", _highest([source.marking, *(b.marking for b in citing)]),
+               _newest([source.retrieved or source.published, *(b.date for b in citing)]),
+               source=source, passages=index.passages.get(source.id, []), citing=citing)
+    render("actors/index.md", "actors.md.j2",
+           _highest([b.marking for e in index.actors.values() for b in e.briefings]), newest)
     for entry in index.actors.values():
-        render(f"actors/{entry.id}.md", "actor.md.j2", _highest([b.marking for b in entry.briefings]), entry=entry)
+        render(f"actors/{entry.id}.md", "actor.md.j2", _highest([b.marking for b in entry.briefings]),
+               _newest([b.date for b in entry.briefings]), entry=entry)
     render("questions/index.md", "questions.md.j2",
-           _highest([b.marking for e in index.questions.values() for b, _ in e.assessments]))
+           _highest([b.marking for e in index.questions.values() for b, _ in e.assessments]), newest)
     for qentry in index.questions.values():
         render(f"questions/{qentry.id}.md", "question.md.j2",
-               _highest([b.marking for b, _ in qentry.assessments]), entry=qentry)
-    render("tags/index.md", "tags.md.j2", _highest([b.marking for b in index.briefings]))
+               _highest([b.marking for b, _ in qentry.assessments]),
+               _newest([b.date for b, _ in qentry.assessments]), entry=qentry)
+    render("tags/index.md", "tags.md.j2", _highest([b.marking for b in index.briefings]), newest)
     render("guide/checks.md", "checks.md.j2", "TLP:CLEAR", reference=Markup(reference.markdown()))
     return pages

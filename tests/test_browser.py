@@ -202,3 +202,100 @@ def test_screenshot_of_a_briefing_page(watched, base_url):
     watched.page.emulate_media(color_scheme="dark")
     watched.page.goto(base_url + "sources/yonhap-2024-11-03-borrell-seoul/#passage-0-1")
     watched.page.screenshot(path=str(ARTIFACTS / "source-dark.png"))
+
+
+HOSTILE_TEXT = (
+    "Archived page <script>window.__pwned = 'script'; alert('script')</script> with markup.\n"
+    "<img src=x onerror=\"window.__pwned = 'img'; alert('img')\"> and <iframe src=\"javascript:alert('iframe')\"></iframe>\n"
+    "<!-- an HTML comment --> <a href=\"javascript:alert('link')\">a link</a> <style>body{display:none}</style>\n"
+)
+
+HOSTILE_BRIEFING = """\
+title: "Hostile <script>window.__pwned = 'title'</script> *text*"
+date: 2024-11-04
+status: draft
+marking: TLP:CLEAR
+authors: ["<img src=x onerror=alert('author')>"]
+tags: [hostile]
+summary: |
+  Summary <script>window.__pwned = 'summary'; alert('summary')</script>
+  [click me](javascript:alert('md-link')) <a href="#" onclick="alert('onclick')">handler</a>
+  <iframe srcdoc="<script>parent.__pwned='srcdoc'</script>"></iframe> <!-- secret comment -->
+  <img src=x onerror="window.__pwned = 'md-img'"> <svg onload="window.__pwned = 'svg'"></svg>
+key_actors:
+  - id: mallory
+    name: "<b onmouseover=alert('actor')>Mallory</b>"
+positions:
+  - actor: mallory
+    on: "<script>alert('on')</script>"
+    stance: "Says <script>window.__pwned = 'stance'</script> things."
+    cites:
+      - source: hostile-source
+        quote: "<script>window.__pwned = 'script'; alert('script')</script>"
+key_judgments:
+  - judgment: "A judgment with [a link](javascript:alert('judgment'))."
+    cites:
+      - source: hostile-source
+        quote: "<a href=\\"javascript:alert('link')\\">a link</a>"
+"""
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory):
+    import hashlib
+
+    root = tmp_path_factory.mktemp("hostile")
+    shutil.copytree(ROOT / "templates", root / "templates")
+    shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
+    (root / "sources").mkdir()
+    (root / "briefings").mkdir()
+    (root / "sources" / "hostile-source.txt").write_text(HOSTILE_TEXT, encoding="utf-8")
+    (root / "sources" / "hostile-source.yaml").write_text(
+        "title: \"<script>alert('source title')</script>\"\npublished: 2024-11-03\n"
+        f"sha256: {hashlib.sha256(HOSTILE_TEXT.encode()).hexdigest()}\n", encoding="utf-8")
+    (root / "briefings" / "hostile.yaml").write_text(HOSTILE_BRIEFING, encoding="utf-8")
+    assert main(["build", str(root), "--site-dir", str(root / "site")]) == 0
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                             functools.partial(Quiet, directory=str(root / "site")))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+@pytest.mark.parametrize("path", ["", "briefings/hostile/", "sources/hostile-source/", "actors/mallory/",
+                                  "tags/", "sources/", "actors/"])
+def test_hostile_text_never_runs(watched, hostile_site, path):
+    page = watched.page
+    page.goto(hostile_site + path)
+    page.wait_for_load_state("networkidle")
+    content = page.locator("article.md-content__inner")
+    content.hover()
+    assert watched.dialogs == []
+    assert page.evaluate("window.__pwned") is None
+    # nothing in the content can run: no script, frame, handler attribute or javascript: link
+    assert page.evaluate("""() => {
+        const article = document.querySelector('article.md-content__inner');
+        const bad = [];
+        for (const el of article.querySelectorAll('*')) {
+            if (['SCRIPT', 'IFRAME', 'OBJECT', 'EMBED', 'STYLE', 'SVG'].includes(el.tagName.toUpperCase())
+                && !el.closest('.md-icon')) bad.push(el.tagName);
+            for (const attr of el.attributes) {
+                if (attr.name.startsWith('on')) bad.push(el.tagName + '@' + attr.name);
+                if (/^\\s*javascript:/i.test(attr.value)) bad.push(el.tagName + '@' + attr.name + '=js');
+            }
+        }
+        return bad;
+    }""") == []
+    assert watched.errors == []
+
+
+def test_archived_markup_shows_as_text(watched, hostile_site):
+    page = watched.page
+    page.goto(hostile_site + "sources/hostile-source/")
+    text = page.locator(".brf-source-text").inner_text()
+    assert "<script>window.__pwned = 'script'; alert('script')</script>" in text
+    assert "<!-- an HTML comment -->" in text
+    assert "quoted" in page.locator(".brf-source-text mark.quoted").first.get_attribute("class")
+    page.goto(hostile_site + "briefings/hostile/")
+    assert "Hostile <script>window.__pwned = 'title'</script> *text*" in page.locator("h1").inner_text()
+    assert "secret comment" not in page.content()

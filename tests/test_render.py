@@ -50,6 +50,15 @@ def test_rendering_twice_gives_the_same_bytes():
     assert example_pages() == example_pages()
 
 
+def test_pages_carry_the_date_their_records_last_changed():
+    index = build_index(load_repository(ROOT))
+    updated = {page.path: page.updated for page in render_pages(index, ROOT / "templates")}
+    assert updated["briefings/dprk-russia-alignment-2024-11.md"] == "2024-11-05"
+    assert updated["index.md"] == "2024-11-05"
+    assert updated["questions/rok-lethal-aid-to-ukraine.md"] == "2024-11-05"
+    assert updated["guide/checks.md"] is None  # static: MkDocs gives it the build date
+
+
 def test_citations_are_numbered_in_reading_order():
     page = example_pages()["briefings/dprk-russia-alignment-2024-11.md"]
     numbers = [int(n) for n in __import__("re").findall(r'class="citation" id="cite-(\d+)"', page)]

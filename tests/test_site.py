@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import os
+import re
 import posixpath
 import subprocess
 import sys
@@ -180,12 +182,19 @@ def test_the_offline_build_works_from_the_file_system(example, capsys):
     assert (site / "assets" / "javascripts" / "iframe-worker.js").is_file()
 
 
-def test_two_builds_of_the_same_input_are_identical_but_for_the_sitemap_dates(example, tmp_path, capsys):
+def test_two_builds_of_the_same_input_are_identical_but_for_the_guide_dates(example, tmp_path, capsys):
     assert main(["build", str(example.root), "--site-dir", str(tmp_path / "one")]) == 0
     assert main(["build", str(example.root), "--site-dir", str(tmp_path / "two")]) == 0
 
     def files(root: Path) -> dict:
-        return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")
-                if p.is_file() and not p.name.startswith("sitemap.xml")}
+        found = {}
+        for p in root.rglob("*"):
+            if p.is_file():
+                data = gzip.decompress(p.read_bytes()) if p.suffix == ".gz" else p.read_bytes()
+                # static pages (the guide) carry the build date; generated pages their records' dates
+                found[p.relative_to(root).as_posix()] = re.sub(
+                    rb"(/guide/(checks/)?</loc>\s*<lastmod>)[0-9-]+", rb"\1DATE", data)
+        return found
 
-    assert files(tmp_path / "one") == files(tmp_path / "two")
+    one, two = files(tmp_path / "one"), files(tmp_path / "two")
+    assert one == two
