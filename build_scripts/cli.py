@@ -140,6 +140,33 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    from . import scaffold
+
+    try:
+        rel = scaffold.new_briefing(Path(args.path), args.id, args.date or scaffold.today(), title=args.title)
+    except scaffold.Refused as exc:
+        raise CannotRun(str(exc)) from None
+    print(f"created {rel} (status draft, marking TLP:CLEAR)")
+    print("next: write its title and summary, uncomment the sections you need, then run 'briefings check'")
+    return 0
+
+
+def cmd_source_add(args: argparse.Namespace) -> int:
+    from . import scaffold
+
+    metadata = {key: getattr(args, key) for key in scaffold.SOURCE_KEYS}
+    try:
+        text, meta = scaffold.add_source(Path(args.path), Path(args.file), args.id, metadata)
+    except scaffold.Refused as exc:
+        raise CannotRun(str(exc)) from None
+    print(f"created {text} (a byte-identical copy of {args.file})")
+    print(f"created {meta} (its metadata and sha256)")
+    print(f"next: cite it from a briefing with 'source: {args.id}' and a quote of its words, "
+          "then run 'briefings check'")
+    return 0
+
+
 def _default_format() -> str:
     return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
 
@@ -191,6 +218,36 @@ def build_parser() -> argparse.ArgumentParser:
                                description="Explain a diagnostic code (or list them all).")
     explain.add_argument("code", nargs="?", help="a code such as BRF302")
     explain.set_defaults(func=cmd_explain)
+
+    new = verbs.add_parser("new", help="start a briefing from a skeleton",
+                           description="Write briefings/ID.yaml: a draft with every section as a "
+                                       "commented example. An existing file is never overwritten.")
+    new.add_argument("id", help="the briefing id, such as eu-rok-security-dialogue-2024-11")
+    new.add_argument("--title", help="the briefing's headline")
+    new.add_argument("--date", metavar="YYYY-MM-DD", help="as-of date of the assessment (default: today)")
+    new.add_argument("--path", default=".", help="the repository (default: the current folder)")
+    new.set_defaults(func=cmd_new)
+
+    source = verbs.add_parser("source", help="archive sources",
+                              description="Archive source texts with their metadata.")
+    source_verbs = source.add_subparsers(dest="source_verb", metavar="COMMAND")
+    source_verbs.required = True
+    add = source_verbs.add_parser(
+        "add", help="archive a text file as a source",
+        description="Copy FILE byte for byte to sources/ID.txt and write sources/ID.yaml with its "
+                    "metadata and sha256. Existing files are never overwritten.")
+    add.add_argument("file", metavar="FILE", help="the captured text (UTF-8)")
+    add.add_argument("--id", required=True, help="the source id, such as yonhap-2024-11-03-borrell-seoul")
+    add.add_argument("--title", required=True, help="headline or document title")
+    add.add_argument("--published", required=True, metavar="YYYY-MM-DD", help="date the source was published")
+    add.add_argument("--publisher", help="outlet or issuing body")
+    add.add_argument("--url", help="where it was captured from (http or https)")
+    add.add_argument("--retrieved", metavar="YYYY-MM-DD", help="date it was captured")
+    add.add_argument("--language", default="en", help="BCP 47 language tag (default: en)")
+    add.add_argument("--reliability", metavar="A-F", help="Admiralty source reliability, A to F")
+    add.add_argument("--marking", default="TLP:CLEAR", metavar="TLP:...", help="TLP label (default: TLP:CLEAR)")
+    add.add_argument("--path", default=".", help="the repository (default: the current folder)")
+    add.set_defaults(func=cmd_source_add)
     return parser
 
 

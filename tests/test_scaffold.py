@@ -1,0 +1,274 @@
+"""``briefings new`` and ``briefings source add``: what they write, print and refuse."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from build_scripts.cli import main
+
+# Typographic quotes, an en dash, a CRLF line end and no final newline: copied as they are.
+CAPTURE = "Seoul, Nov. 3 (Yonhap) \u2014 Borrell said ties must go \u201cto the next level.\u201d\r\nEnd".encode()
+ADD = ("source", "add", "--id", "yonhap-borrell", "--title", "Borrell: EU-ROK ties \"to the next level\"",
+       "--published", "2024-11-03", "--publisher", "Yonhap", "--url", "https://en.yna.co.kr/view/AEN2024",
+       "--reliability", "B")
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(autouse=True)
+def environment(monkeypatch, tmp_path):
+    """A known git author, and the text format whatever CI runs this under."""
+    config = tmp_path / "gitconfig"
+    config.write_text("[user]\n\tname = K. Analyst\n", encoding="utf-8")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    return config
+
+
+@pytest.fixture
+def team(tmp_path) -> Path:
+    """An empty briefing repository."""
+    root = tmp_path / "team"
+    (root / "briefings").mkdir(parents=True)
+    (root / "sources").mkdir()
+    return root
+
+
+@pytest.fixture
+def capture(tmp_path) -> Path:
+    path = tmp_path / "capture.txt"
+    path.write_bytes(CAPTURE)
+    return path
+
+
+def uncommented(skeleton: str) -> str:
+    """The skeleton with its commented sections turned on."""
+    head, sep, sections = skeleton.partition("# key_actors:")
+    lines = (sep + sections).split("\n")
+    return head + "\n".join("" if line == "#" else line.removeprefix("# ") for line in lines)
+
+
+# briefings new
+
+HEADER = """\
+# yaml-language-server: $schema=../schemas/briefing.schema.json
+title: 'EU visit: "next level" ties'
+date: 2024-11-05            # as-of date of the assessment
+status: draft               # draft | published | superseded
+marking: TLP:CLEAR          # TLP:CLEAR | TLP:GREEN | TLP:AMBER | TLP:AMBER+STRICT | TLP:RED
+authors: [K. Analyst]
+tags: []                    # topics, lowercase-with-hyphens: [korea, eu]
+summary: |                  # Markdown: the bottom line up front
+  TODO: what happened, what it means, and what we judge will happen next.
+
+# Uncomment the sections you need.\
+"""
+NEXT = "next: write its title and summary, uncomment the sections you need, then run 'briefings check'\n"
+
+
+def test_new_writes_a_draft(team, capsys):
+    assert run(capsys, "new", "eu-visit", "--title", 'EU visit: "next level" ties', "--date", "2024-11-05",
+               "--path", str(team)) == (
+        0, "created briefings/eu-visit.yaml (status draft, marking TLP:CLEAR)\n" + NEXT, "")
+    text = (team / "briefings" / "eu-visit.yaml").read_text(encoding="utf-8")
+    assert text.startswith(HEADER)
+    for section in ("key_actors", "positions", "key_judgments", "open_questions", "timeline"):
+        assert f"\n# {section}:" in text
+    assert yaml.safe_load(text)["title"] == 'EU visit: "next level" ties'
+
+
+def test_the_skeleton_passes_the_check(team, capsys):
+    assert run(capsys, "new", "eu-visit", "--path", str(team))[0] == 0
+    assert run(capsys, "check", str(team), "--format", "json", "--strict")[0] == 0
+    text = (team / "briefings" / "eu-visit.yaml").read_text(encoding="utf-8")
+    assert "title: 'TODO: the briefing''s headline'\n" in text
+
+
+def test_the_examples_of_the_skeleton_pass_the_check(example, capsys):
+    """Uncommented, every example section is valid and its citations match the example sources."""
+    assert run(capsys, "new", "eu-visit", "--date", "2024-11-05", "--path", str(example.root))[0] == 0
+    path = example.root / "briefings" / "eu-visit.yaml"
+    text = uncommented(path.read_text(encoding="utf-8"))
+    assert "\ntimeline:\n" in text
+    path.write_text(text, encoding="utf-8")
+    code, out, _ = run(capsys, "check", str(example.root), "--format", "text", "--strict")
+    assert (code, out) == (0, "3 briefings, 2 sources, 48 citations: 0 errors, 0 warnings\n")
+
+
+def test_new_without_a_git_author_writes_a_placeholder(team, capsys, environment):
+    environment.write_text("", encoding="utf-8")
+    assert run(capsys, "new", "eu-visit", "--path", str(team))[0] == 0
+    assert "\nauthors: ['TODO: your name']\n" in (team / "briefings" / "eu-visit.yaml").read_text(encoding="utf-8")
+
+
+def test_new_never_overwrites(team, capsys):
+    path = team / "briefings" / "eu-visit.yaml"
+    path.write_text("title: mine\n", encoding="utf-8")
+    assert run(capsys, "new", "eu-visit", "--path", str(team)) == (
+        2, "", "briefings: briefings/eu-visit.yaml already exists; nothing was written: "
+               "choose another id, or edit the existing briefing\n")
+    assert path.read_text(encoding="utf-8") == "title: mine\n"
+
+
+@pytest.mark.parametrize(("argv", "err"), [
+    (["EU_Visit"], "briefings: 'EU_Visit' is not a valid briefing id: use lowercase letters, digits and "
+                   "single hyphens, like 'eu-visit'\n"),
+    (["eu-visit", "--date", "2024-11-31"],
+     "briefings: cannot write the briefing; nothing was written:\n"
+     "  --date: 2024-11-31 is not a real date (day is out of range for month); "
+     "check the month (01-12) and the day of the month\n"),
+    (["eu-visit", "--date", "5 Nov 2024"],
+     "briefings: cannot write the briefing; nothing was written:\n"
+     "  --date: expected a date written YYYY-MM-DD, but found '5 Nov 2024'; write the date like 2024-11-04\n"),
+    (["eu-visit", "--title", "two\nlines"],
+     "briefings: --title: 'two\\nlines' has a line break or a control character; write it on one line\n"),
+])
+def test_new_refuses_invalid_values(team, capsys, argv, err):
+    assert run(capsys, "new", *argv, "--path", str(team)) == (2, "", err)
+    assert list((team / "briefings").iterdir()) == []
+
+
+def test_new_creates_the_briefings_folder_of_a_repository_with_sources_only(team, capsys):
+    (team / "briefings").rmdir()
+    assert run(capsys, "new", "eu-visit", "--path", str(team))[0] == 0
+    assert [p.name for p in (team / "briefings").iterdir()] == ["eu-visit.yaml"]
+
+
+def test_new_outside_a_repository(tmp_path, capsys):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert run(capsys, "new", "eu-visit", "--path", str(elsewhere)) == (
+        2, "", f"briefings: {elsewhere} is not a briefing repository: it has no briefings/ or sources/ "
+               "folder (create both to start one)\n")
+    assert list(elsewhere.iterdir()) == []
+
+
+# briefings source add
+
+METADATA = f"""\
+# yaml-language-server: $schema=../schemas/source.schema.json
+title: 'Borrell: EU-ROK ties "to the next level"'
+published: 2024-11-03
+publisher: Yonhap
+url: https://en.yna.co.kr/view/AEN2024
+language: en
+reliability: B
+marking: TLP:CLEAR
+sha256: {hashlib.sha256(CAPTURE).hexdigest()}
+"""
+
+
+def test_source_add_archives_the_text_and_writes_metadata(team, capture, capsys):
+    assert run(capsys, *ADD, str(capture), "--path", str(team)) == (0, (
+        f"created sources/yonhap-borrell.txt (a byte-identical copy of {capture})\n"
+        "created sources/yonhap-borrell.yaml (its metadata and sha256)\n"
+        "next: cite it from a briefing with 'source: yonhap-borrell' and a quote of its words, "
+        "then run 'briefings check'\n"), "")
+    assert (team / "sources" / "yonhap-borrell.txt").read_bytes() == CAPTURE
+    assert (team / "sources" / "yonhap-borrell.yaml").read_text(encoding="utf-8") == METADATA
+    code, out, _ = run(capsys, "check", str(team), "--format", "text")
+    assert code == 0
+    assert out.endswith("0 briefings, 1 source, 0 citations: 0 errors, 1 warning\n")  # BRF307: not cited yet
+
+
+def test_source_add_writes_every_option(team, capture, capsys):
+    assert run(capsys, "source", "add", str(capture), "--id", "memo", "--title", "yes", "--published",
+               "2024-11-03", "--retrieved", "2024-11-04", "--language", "ko-KR", "--reliability", "F",
+               "--marking", "TLP:AMBER+STRICT", "--path", str(team))[0] == 0
+    meta = (team / "sources" / "memo.yaml").read_text(encoding="utf-8")
+    assert meta.splitlines()[1:7] == ["title: 'yes'", "published: 2024-11-03", "retrieved: 2024-11-04",
+                                      "language: ko-KR", "reliability: F", "marking: TLP:AMBER+STRICT"]
+    assert run(capsys, "check", str(team), "--format", "json")[0] == 0
+
+
+@pytest.mark.parametrize("existing", ["yonhap-borrell.txt", "yonhap-borrell.yaml"])
+def test_source_add_never_overwrites(team, capture, capsys, existing):
+    (team / "sources" / existing).write_text("mine\n", encoding="utf-8")
+    assert run(capsys, *ADD, str(capture), "--path", str(team)) == (
+        2, "", f"briefings: sources/{existing} already exists; nothing was written: "
+               "choose another --id, or remove the existing source first\n")
+    assert [p.name for p in (team / "sources").iterdir()] == [existing]
+    assert (team / "sources" / existing).read_text(encoding="utf-8") == "mine\n"
+
+
+def test_source_add_refuses_text_that_is_not_utf8(team, tmp_path, capsys):
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("Caf\u00e9 talks\n".encode("latin-1"))
+    assert run(capsys, *ADD, str(latin), "--path", str(team)) == (
+        2, "", f"briefings: {latin} is not UTF-8 text: byte 0xE9 is not valid UTF-8 at line 1, column 4; "
+               "re-save the file as UTF-8 (in VS Code: 'Save with Encoding' > UTF-8)\n")
+    assert list((team / "sources").iterdir()) == []
+
+
+def test_source_add_refuses_an_empty_or_missing_file(team, tmp_path, capsys):
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b" \n")
+    assert run(capsys, *ADD, str(empty), "--path", str(team)) == (
+        2, "", f"briefings: {empty} is empty; archive the captured text\n")
+    missing = tmp_path / "missing.txt"
+    assert run(capsys, *ADD, str(missing), "--path", str(team)) == (
+        2, "", f"briefings: cannot read {missing}: No such file or directory\n")
+    assert list((team / "sources").iterdir()) == []
+
+
+def test_source_add_checks_values_with_the_schema(team, capture, capsys):
+    assert run(capsys, "source", "add", str(capture), "--id", "memo", "--title", "", "--published",
+               "2024-02-30", "--url", "javascript:alert(1)", "--reliability", "b", "--marking", "amber",
+               "--language", "e n", "--path", str(team)) == (2, "", (
+        "briefings: cannot write the source; nothing was written:\n"
+        "  --title: the text is empty; give the option a value\n"
+        "  --published: 2024-02-30 is not a real date (day is out of range for month); "
+        "check the month (01-12) and the day of the month\n"
+        "  --url: 'javascript:alert(1)' is not an http(s) address; write the full address, starting with https://\n"
+        "  --language: expected a BCP 47 language tag, but found 'e n'; write it like en or ko-KR\n"
+        "  --reliability: 'b' is not one of: A, B, C, D, E, F; did you mean 'B'?\n"
+        "  --marking: 'amber' is not one of: TLP:CLEAR, TLP:GREEN, TLP:AMBER, TLP:AMBER+STRICT, TLP:RED; "
+        "write the full label: TLP:AMBER\n"), )
+    assert list((team / "sources").iterdir()) == []
+
+
+def test_source_add_refuses_an_invalid_id(team, capture, capsys):
+    assert run(capsys, "source", "add", str(capture), "--id", "../escape", "--title", "T", "--published",
+               "2024-11-03", "--path", str(team)) == (
+        2, "", "briefings: '../escape' is not a valid source id: use lowercase letters, digits and single "
+               "hyphens, like 'escape'\n")
+
+
+# Together: archive, cite, check.
+
+CITING = """
+timeline:
+  - date: 2024-11-03
+    event: Borrell says EU-ROK ties must go further.
+    cites:
+      - source: yonhap-borrell
+        quote: Borrell said ties must go "to the next level."
+"""
+
+
+def test_a_scaffolded_source_and_briefing_pass_then_fail_on_a_broken_quote(team, capture, capsys):
+    assert run(capsys, *ADD, str(capture), "--path", str(team))[0] == 0
+    assert run(capsys, "new", "eu-visit", "--title", "EU visit", "--date", "2024-11-05", "--path", str(team))[0] == 0
+    path = team / "briefings" / "eu-visit.yaml"
+    text = path.read_text(encoding="utf-8") + CITING
+    path.write_text(text, encoding="utf-8")
+    assert run(capsys, "check", str(team), "--format", "text", "--strict") == (
+        0, "1 briefing, 1 source, 1 citation: 0 errors, 0 warnings\n", "")
+
+    path.write_text(text.replace("ties must go", "ties should go"), encoding="utf-8")
+    line = text.split("\n").index('        quote: Borrell said ties must go "to the next level."') + 1
+    code, out, _ = run(capsys, "check", str(team), "--format", "github")
+    assert code == 1
+    assert out.startswith(f"::error file=briefings/eu-visit.yaml,line={line},col=16,title=BRF302::"
+                          "quote not found in source 'yonhap-borrell'")
+    assert out.endswith("1 briefing, 1 source, 1 citation: 1 error, 0 warnings\n")
