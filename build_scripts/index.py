@@ -70,12 +70,14 @@ class SiteIndex:
     questions: dict[str, QuestionEntry]
     tags: dict[str, list[Briefing]]
     max_marking: str
+    citing: dict[str, list[Briefing]] = field(default_factory=dict)  # by source id, newest first
+    _cites: dict[int, Cite] | None = field(default=None, repr=False)
 
     def cite_of(self, briefing: Briefing, citation: Citation) -> Cite:
-        for cite in self.by_briefing[briefing.id]:
-            if cite.citation is citation:
-                return cite
-        raise KeyError(citation)
+        """The numbered citation of ``briefing`` that is ``citation``."""
+        if self._cites is None:
+            self._cites = {id(c.citation): c for cites in self.by_briefing.values() for c in cites}
+        return self._cites[id(citation)]
 
     def sources_of(self, briefing: Briefing) -> list[Source]:
         seen: dict[str, Source] = {}
@@ -84,14 +86,8 @@ class SiteIndex:
         return list(seen.values())
 
     def briefings_citing(self, source_id: str) -> list[Briefing]:
-        found: dict[str, Briefing] = {}
-        for passage in self.passages.get(source_id, []):
-            for cite in passage.cited_by:
-                found.setdefault(cite.briefing.id, cite.briefing)
-        for briefing in self.briefings:
-            if any(c.source.id == source_id for c in self.by_briefing[briefing.id]):
-                found.setdefault(briefing.id, briefing)
-        return sorted(found.values(), key=_newest_first)
+        """The briefings that cite the source, newest first."""
+        return self.citing.get(source_id, [])
 
 
 def _newest_first(briefing: Briefing) -> tuple:
@@ -109,15 +105,20 @@ def reading_order(briefing: Briefing) -> list[Citation]:
     return [citation for item in items for citation in item.cites]
 
 
-def build_index(repo: Repository, max_marking: str = TLP_ORDER[-1]) -> SiteIndex:
-    """Cross-reference the records of ``repo`` whose marking is at most ``max_marking``."""
+def build_index(repo: Repository, max_marking: str = TLP_ORDER[-1],
+                mapped: dict[str, quotes.Mapped] | None = None) -> SiteIndex:
+    """Cross-reference the records of ``repo`` whose marking is at most ``max_marking``.
+
+    ``mapped`` caches each source text's quote map between builds (keyed by the text).
+    """
     ceiling = marking_rank(max_marking)
     sources = {sid: s for sid, s in sorted(repo.sources.items()) if marking_rank(s.marking) <= ceiling}
     briefings = sorted((b for b in repo.briefings if marking_rank(b.marking) <= ceiling), key=_newest_first)
 
     by_briefing: dict[str, list[Cite]] = {}
     passages: dict[str, dict[tuple[int, int], Passage]] = {}
-    mapped: dict[str, quotes.Mapped] = {}
+    mapped = {} if mapped is None else mapped
+    citing: dict[str, list[Briefing]] = {}
     for briefing in briefings:
         numbered = []
         for citation in reading_order(briefing):
@@ -136,6 +137,10 @@ def build_index(repo: Repository, max_marking: str = TLP_ORDER[-1]) -> SiteIndex
                 cite.passage = passage
             numbered.append(cite)
         by_briefing[briefing.id] = numbered
+        for cite in numbered:
+            cited = citing.setdefault(cite.source.id, [])
+            if not cited or cited[-1] is not briefing:
+                cited.append(briefing)  # briefings come newest first
 
     actors: dict[str, ActorEntry] = {}
     questions: dict[str, QuestionEntry] = {}
@@ -164,15 +169,17 @@ def build_index(repo: Repository, max_marking: str = TLP_ORDER[-1]) -> SiteIndex
         questions=dict(sorted(questions.items())),
         tags=dict(sorted(tags.items())),
         max_marking=max_marking,
+        citing=citing,
     )
 
 
 def _spans(citation: Citation, source: Source, mapped: dict[str, quotes.Mapped]) -> list[tuple[int, int]] | None:
     text = source.text or ""
     if citation.quote is not None:
-        if source.id not in mapped:
-            mapped[source.id] = quotes.Mapped.build(text)
-        return mapped[source.id].locate(citation.quote)
+        found = mapped.get(text)
+        if found is None:
+            found = mapped[text] = quotes.Mapped.build(text)
+        return found.locate(citation.quote)
     if citation.lines is not None:
         first, last = quotes.parse_lines(citation.lines)
         span = quotes.line_span(text, first, last)

@@ -15,8 +15,8 @@ plugins:
 
 from __future__ import annotations
 
+import json
 import logging
-import os
 from pathlib import Path
 
 from mkdocs.config import config_options as opt
@@ -28,13 +28,43 @@ from mkdocs.structure.files import File, Files
 from .checks import Result, check_repository
 from .index import build_index
 from .model import TLP_ORDER
-from .render import RenderError, render_pages
-from .repo import Repository, load_repository
+from .render import Page, RenderError, Renderer, plan_pages, render_pages
+from .repo import LoadCache, Repository, load_repository
 from .report import as_text
 
 log = logging.getLogger("mkdocs.plugins.briefings")
 
 WATCHED = ("briefings", "sources", "templates")
+
+
+class Preview:
+    """What ``briefings serve`` keeps between rebuilds, so that a save rebuilds only what changed.
+
+    Records load from a cache of unchanged files; a page is rendered again only when a
+    file it shows changed (or it lists everything), and handed to MkDocs as modified
+    only when its Markdown differs; the search index keeps the entries of the pages
+    that were not rebuilt.
+    """
+
+    def __init__(self) -> None:
+        self.cache = LoadCache()
+        self.mapped: dict = {}  # source text -> its quote map
+        self.reset()
+
+    def reset(self) -> None:
+        self.pages: dict[str, tuple[Page, frozenset[str] | None]] = {}
+        self.search_docs: list[dict] | None = None
+        self.rendered = 0
+        self.rebuilt: set[str] = set()
+
+
+class _PreviewFile(File):
+    """A generated page that MkDocs' dirty build rebuilds only when its Markdown changed."""
+
+    modified = True
+
+    def is_modified(self) -> bool:
+        return self.modified
 
 
 class BriefingsConfig(Config):
@@ -50,20 +80,17 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         self.updated: dict[str, str] = {}
         #: Set by ``briefings build``, which has already loaded and checked the repository.
         self.checked: tuple[Repository, Result] | None = None
+        #: Set by ``briefings serve``: state kept between rebuilds.
+        self.preview: Preview | None = None
 
     def on_config(self, config):
         self.root = Path(config.config_file_path or ".").resolve().parent
-        wanted = os.environ.get("BRIEFINGS_MAX_MARKING")  # set by 'briefings serve --max-marking'
-        if wanted:
-            if wanted not in TLP_ORDER:
-                raise PluginError(f"BRIEFINGS_MAX_MARKING={wanted!r} is not one of {', '.join(TLP_ORDER)}")
-            self.config.max_marking = wanted
         return config
 
     def on_pre_build(self, *, config) -> None:
         assert self.root is not None
         if self.checked is None:
-            repo = load_repository(self.root)
+            repo = load_repository(self.root, self.preview.cache if self.preview else None)
             self.checked = repo, check_repository(repo)
         repo, result = self.checked
         if result.diagnostics:
@@ -72,23 +99,56 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         if result.errors:
             raise PluginError(f"the briefings have {result.errors} error(s); nothing was built. "
                               "Fix them (see above, or run 'briefings check'), then build again.")
-        self.index = build_index(repo, self.config.max_marking)
+        self.index = build_index(repo, self.config.max_marking, self.preview.mapped if self.preview else None)
 
     def on_files(self, files: Files, *, config) -> Files:
         templates = self.root / self.config.templates
         if not (templates / "pages").is_dir():
             raise PluginError(f"no page templates: {templates / 'pages'} is not a folder")
+        if self.preview is not None:
+            return self._preview_files(files, config, templates)
         try:
             pages = render_pages(self.index, templates, config.use_directory_urls)
         except RenderError as exc:
             raise PluginError(f"cannot render the pages: {exc}") from None
         self.updated = {page.path: page.updated for page in pages if page.updated}
         for page in pages:
-            existing = files.get_file_from_path(page.path)
-            if existing is not None:
-                raise PluginError(f"{config.docs_dir}/{page.path} clashes with a generated page; rename it")
-            files.append(File.generated(config, page.path, content=page.markdown))
+            self._add(files, config, File.generated(config, page.path, content=page.markdown))
         return files
+
+    def _add(self, files: Files, config, file: File) -> None:
+        if files.get_file_from_path(file.src_uri) is not None:
+            raise PluginError(f"{config.docs_dir}/{file.src_uri} clashes with a generated page; rename it")
+        files.append(file)
+
+    def _preview_files(self, files: Files, config, templates: Path) -> Files:
+        preview = self.preview
+        changed = preview.cache.changed
+        renderer = Renderer(self.index, templates, config.use_directory_urls)
+        pages: dict[str, tuple[Page, frozenset[str] | None]] = {}
+        preview.rendered = 0
+        for plan in plan_pages(self.index):
+            before = preview.pages.get(plan.path)
+            stale = (before is None or plan.depends is None or plan.depends != before[1]
+                     or not plan.depends.isdisjoint(changed))
+            try:
+                page = renderer.render(plan) if stale else before[0]
+            except RenderError as exc:
+                raise PluginError(f"cannot render the pages: {exc}") from None
+            preview.rendered += stale
+            pages[plan.path] = (page, plan.depends)
+            file = _PreviewFile.generated(config, page.path, content=page.markdown)
+            file.modified = before is None or before[0].markdown != page.markdown
+            self._add(files, config, file)
+        preview.pages = pages
+        self.updated = {path: page.updated for path, (page, _) in pages.items() if page.updated}
+        preview.rebuilt = set()
+        return files
+
+    def on_post_page(self, output, *, page, config):
+        if self.preview is not None:
+            self.preview.rebuilt.add(page.url)
+        return output
 
     def on_pre_page(self, page, *, config, files):
         updated = self.updated.get(page.file.src_uri)
@@ -98,6 +158,21 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
 
     def on_post_build(self, *, config) -> None:
         self.checked = None  # mkdocs serve reuses the plugin: load afresh on the next build
+        if self.preview is not None:
+            self._merge_search_index(Path(config.site_dir) / "search" / "search_index.json")
+
+    def _merge_search_index(self, path: Path) -> None:
+        """Keep the search entries of the pages a dirty rebuild did not render again."""
+        if not path.is_file():
+            return
+        data = json.loads(path.read_text(encoding="utf-8"))
+        preview = self.preview
+        if preview.search_docs is not None:
+            kept = [doc for doc in preview.search_docs
+                    if doc.get("location", "").split("#")[0] not in preview.rebuilt]
+            data["docs"] = kept + data.get("docs", [])
+            path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        preview.search_docs = data.get("docs", [])
 
     def on_serve(self, server, *, config, builder):
         for folder in WATCHED:

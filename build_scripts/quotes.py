@@ -99,6 +99,10 @@ def first_missing(parts: list[str], haystack: str) -> int:
     return len(parts)
 
 
+_RUNS = re.compile(r"\s{2,}|-{2,}")
+_ONE_SPACE = re.compile(r"\s")
+
+
 @dataclass
 class Mapped:
     """A normalised text that knows, for each of its characters, where it came from."""
@@ -131,7 +135,9 @@ class Mapped:
         kept: list[str] = []
         kept_origin = array("l")
         last = 0
-        for run in re.finditer(r"\s+|-{2,}", folded_text):
+        # Only runs of two or more characters change the length; single white space
+        # characters become a space in place (no need to touch their origin).
+        for run in _RUNS.finditer(folded_text):
             start, end = run.span()
             kept.append(folded_text[last:start])
             kept_origin.extend(origin[last:start])
@@ -141,7 +147,7 @@ class Mapped:
         kept.append(folded_text[last:])
         kept_origin.extend(origin[last:])
         kept_origin.append(len(original))
-        return cls(original, "".join(kept), kept_origin)
+        return cls(original, _ONE_SPACE.sub(" ", "".join(kept)), kept_origin)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The span of ``original`` that produced ``text[start:end]``, trimmed of spaces."""

@@ -7,6 +7,7 @@ Analyst Markdown is rendered and then sanitised; archived text is escaped.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import posixpath
@@ -84,6 +85,18 @@ def markdown_block(text: str | None) -> Markup:
     """Analyst Markdown as sanitised HTML."""
     if not text:
         return Markup("")
+    return _markdown_block(text)
+
+
+#: Text that Markdown would return as one plain paragraph: no markup character, no line
+#: break, nothing at its start that opens a block (heading, list, quote, code).
+_PLAIN = re.compile(r"(?![ \t]*(?:[#>+*=-]|\d+[.)]|\s{4}))[^\n\\`*_\[\]<>&!]*(?<![ \t])\Z")
+
+
+@functools.lru_cache(maxsize=4096)
+def _markdown_block(text: str) -> Markup:  # a summary shows on several pages: convert it once
+    if _PLAIN.match(text):  # most stances and events: skip the Markdown parser
+        return Markup(f"<p>{text.strip()}</p>")
     _MD.reset()
     return Markup(sanitise(_MD.convert(text)))
 
@@ -118,8 +131,14 @@ def page_url(path: str, directory_urls: bool) -> str:
     return stem + "/"
 
 
+def to_root(path: str, directory_urls: bool) -> str:
+    """The relative prefix that leads from the page at docs ``path`` to the site root."""
+    depth = page_url(path, directory_urls).count("/")
+    return "../" * depth
+
+
 def relative_link(from_path: str, to_path: str, directory_urls: bool, anchor: str = "") -> str:
-    """A relative href from one generated page to another (MkDocs does not rewrite raw HTML)."""
+    """The shortest relative href from one page to another (MkDocs does not rewrite raw HTML)."""
     here, there = page_url(from_path, directory_urls), page_url(to_path, directory_urls)
     here_dir = (here if directory_urls else posixpath.dirname(here)).rstrip("/") or "."
     if directory_urls:
@@ -223,51 +242,106 @@ def _newest(dates: list) -> object:
     return max(known) if known else None
 
 
-def render_pages(index: SiteIndex, templates: Path, directory_urls: bool = True) -> list[Page]:
-    """Every generated page of the site, rendered through the templates."""
-    env = _environment(templates)
-    pages: list[Page] = []
+@dataclass(frozen=True)
+class PagePlan:
+    """A page to render: its template and context, and the record files it shows.
 
-    def render(path: str, template: str, marking: str, updated=None, **context) -> None:
-        def link(to: str, anchor: str = "") -> str:
-            return relative_link(path, to, directory_urls, anchor)
+    ``depends`` names the files (``briefings/<id>.yaml``, ``sources/<id>``) whose change
+    changes the page; ``None`` for pages that list everything (the indexes).
+    """
 
-        try:
-            text = env.get_template(template).render(
-                index=index, link=link, marking=marking, page_path=path,
-                source_text=lambda source: source_text_html(source, index.passages.get(source.id, []), link),
-                **context)
-        except jinja2.TemplateNotFound as exc:
-            raise RenderError(f"{templates / 'pages' / str(exc.name)}: template not found") from None
-        except jinja2.TemplateError as exc:
-            raise _template_error(exc, templates, template) from None
-        pages.append(Page(path, text, str(updated) if updated else None))
+    path: str
+    template: str
+    marking: str
+    updated: object
+    context: dict
+    depends: frozenset[str] | None
+
+
+def _briefing_key(briefing) -> str:
+    return briefing.loc.file
+
+
+def plan_pages(index: SiteIndex) -> list[PagePlan]:
+    """Every generated page of the site, not yet rendered."""
+    plans: list[PagePlan] = []
+
+    def plan(path, template, marking, updated=None, depends=None, **context):
+        plans.append(PagePlan(path, template, marking, updated, context,
+                              frozenset(depends) if depends is not None else None))
+
+    sharing: dict[str, set[str]] = {}  # briefings that share an open question
+    for entry in index.questions.values():
+        keys = {_briefing_key(b) for b, _ in entry.assessments}
+        for b, _ in entry.assessments:
+            sharing.setdefault(b.id, set()).update(keys)
 
     newest = _newest([b.date for b in index.briefings])
-    render("index.md", "home.md.j2", _highest([b.marking for b in index.briefings]), newest)
-    render("briefings/index.md", "briefings.md.j2", _highest([b.marking for b in index.briefings]), newest)
+    plan("index.md", "home.md.j2", _highest([b.marking for b in index.briefings]), newest)
+    plan("briefings/index.md", "briefings.md.j2", _highest([b.marking for b in index.briefings]), newest)
     for briefing in index.briefings:
-        render(f"briefings/{briefing.id}.md", "briefing.md.j2", briefing.marking, briefing.date,
-               briefing=briefing, cites_list=index.by_briefing[briefing.id])
-    render("sources/index.md", "sources.md.j2", _highest([s.marking for s in index.sources.values()]),
-           _newest([s.retrieved or s.published for s in index.sources.values()]))
+        cites = index.by_briefing[briefing.id]
+        plan(f"briefings/{briefing.id}.md", "briefing.md.j2", briefing.marking, briefing.date,
+             {_briefing_key(briefing), *sharing.get(briefing.id, ()), *(f"sources/{c.source.id}" for c in cites)},
+             briefing=briefing, cites_list=cites)
+    plan("sources/index.md", "sources.md.j2", _highest([s.marking for s in index.sources.values()]),
+         _newest([s.retrieved or s.published for s in index.sources.values()]))
     for source in index.sources.values():
         citing = index.briefings_citing(source.id)
         # the page names the briefings that cite the source: it is marked as the highest of them
-        render(f"sources/{source.id}.md", "source.md.j2", _highest([source.marking, *(b.marking for b in citing)]),
-               _newest([source.retrieved or source.published, *(b.date for b in citing)]),
-               source=source, passages=index.passages.get(source.id, []), citing=citing)
-    render("actors/index.md", "actors.md.j2",
-           _highest([b.marking for e in index.actors.values() for b in e.briefings]), newest)
+        plan(f"sources/{source.id}.md", "source.md.j2", _highest([source.marking, *(b.marking for b in citing)]),
+             _newest([source.retrieved or source.published, *(b.date for b in citing)]),
+             {f"sources/{source.id}", *(_briefing_key(b) for b in citing)},
+             source=source, passages=index.passages.get(source.id, []), citing=citing)
+    plan("actors/index.md", "actors.md.j2",
+         _highest([b.marking for e in index.actors.values() for b in e.briefings]), newest)
     for entry in index.actors.values():
-        render(f"actors/{entry.id}.md", "actor.md.j2", _highest([b.marking for b in entry.briefings]),
-               _newest([b.date for b in entry.briefings]), entry=entry)
-    render("questions/index.md", "questions.md.j2",
-           _highest([b.marking for e in index.questions.values() for b, _ in e.assessments]), newest)
+        plan(f"actors/{entry.id}.md", "actor.md.j2", _highest([b.marking for b in entry.briefings]),
+             _newest([b.date for b in entry.briefings]), {_briefing_key(b) for b in entry.briefings}, entry=entry)
+    plan("questions/index.md", "questions.md.j2",
+         _highest([b.marking for e in index.questions.values() for b, _ in e.assessments]), newest)
     for qentry in index.questions.values():
-        render(f"questions/{qentry.id}.md", "question.md.j2",
-               _highest([b.marking for b, _ in qentry.assessments]),
-               _newest([b.date for b, _ in qentry.assessments]), entry=qentry)
-    render("tags/index.md", "tags.md.j2", _highest([b.marking for b in index.briefings]), newest)
-    render("guide/checks.md", "checks.md.j2", "TLP:CLEAR", reference=Markup(reference.markdown()))
-    return pages
+        plan(f"questions/{qentry.id}.md", "question.md.j2", _highest([b.marking for b, _ in qentry.assessments]),
+             _newest([b.date for b, _ in qentry.assessments]),
+             {_briefing_key(b) for b, _ in qentry.assessments}, entry=qentry)
+    plan("tags/index.md", "tags.md.j2", _highest([b.marking for b in index.briefings]), newest)
+    plan("guide/checks.md", "checks.md.j2", "TLP:CLEAR", None, frozenset(),
+         reference=Markup(reference.markdown()))
+    return plans
+
+
+class Renderer:
+    """Renders planned pages through the templates of ``templates/pages``."""
+
+    def __init__(self, index: SiteIndex, templates: Path, directory_urls: bool = True):
+        self.index = index
+        self.templates = templates
+        self.directory_urls = directory_urls
+        self.env = _environment(templates)
+
+    def render(self, plan: PagePlan) -> Page:
+        index, path, directory_urls = self.index, plan.path, self.directory_urls
+        prefix = to_root(path, directory_urls)
+
+        def link(to: str, anchor: str = "") -> str:
+            if to == path:
+                return f"#{anchor}" if anchor else "./"
+            href = prefix + page_url(to, directory_urls)
+            return (href or "./") + (f"#{anchor}" if anchor else "")
+
+        try:
+            text = self.env.get_template(plan.template).render(
+                index=index, link=link, marking=plan.marking, page_path=path,
+                source_text=lambda source: source_text_html(source, index.passages.get(source.id, []), link),
+                **plan.context)
+        except jinja2.TemplateNotFound as exc:
+            raise RenderError(f"{self.templates / 'pages' / str(exc.name)}: template not found") from None
+        except jinja2.TemplateError as exc:
+            raise _template_error(exc, self.templates, plan.template) from None
+        return Page(path, text, str(plan.updated) if plan.updated else None)
+
+
+def render_pages(index: SiteIndex, templates: Path, directory_urls: bool = True) -> list[Page]:
+    """Every generated page of the site, rendered through the templates."""
+    renderer = Renderer(index, templates, directory_urls)
+    return [renderer.render(plan) for plan in plan_pages(index)]

@@ -112,13 +112,71 @@ class Repository:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def load_repository(root: Path) -> Repository:
-    """Read ``briefings/`` and ``sources/`` under ``root``."""
+@dataclass
+class LoadCache:
+    """What each file loaded into, kept between loads of a repository being edited.
+
+    A file whose size and modification time are unchanged is not read again; ``changed``
+    names the files (relative paths) that were read in the last load, or disappeared.
+    """
+
+    entries: dict[str, tuple[tuple, object, list[Diagnostic]]] = field(default_factory=dict)
+    changed: set[str] = field(default_factory=set)
+    seen: set[str] = field(default_factory=set)
+
+    def lookup(self, key: str, stamp: tuple):
+        found = self.entries.get(key)
+        self.seen.add(key)
+        if found is not None and found[0] == stamp:
+            return found
+        self.changed.add(key)
+        return None
+
+    def store(self, key: str, stamp: tuple, record: object, diagnostics: list[Diagnostic]) -> None:
+        self.entries[key] = (stamp, record, diagnostics)
+
+
+def _stamp(*paths: Path) -> tuple:
+    """What identifies the files' content: a digest (times are too coarse for quick saves)."""
+    stamps = []
+    for path in paths:
+        try:
+            with open(path, "rb") as handle:
+                stamps.append(hashlib.blake2b(handle.read(MAX_SOURCE_BYTES + 1), digest_size=16).digest())
+        except OSError:
+            return ()
+    return tuple(stamps)
+
+
+def load_repository(root: Path, cache: LoadCache | None = None) -> Repository:
+    """Read ``briefings/`` and ``sources/`` under ``root`` (with ``cache``: only what changed)."""
     root = root.resolve()
     repo = Repository(root)
-    _load_sources(repo)
-    _load_briefings(repo)
+    if cache is not None:
+        cache.changed, cache.seen = set(), set()
+    _load_sources(repo, cache)
+    _load_briefings(repo, cache)
+    if cache is not None:
+        for gone in set(cache.entries) - cache.seen:
+            del cache.entries[gone]
+            cache.changed.add(gone)
     return repo
+
+
+def _cached(repo: Repository, cache: LoadCache | None, key: str, paths: tuple[Path, ...], load):
+    """``load()`` (returning a record or None) unless ``cache`` holds the same files' result."""
+    if cache is None:
+        return load()
+    stamp = _stamp(*paths)
+    found = cache.lookup(key, stamp) if stamp else None
+    if found is not None:
+        repo.diagnostics.extend(found[2])
+        return found[1]
+    before = len(repo.diagnostics)
+    record = load()
+    if stamp:
+        cache.store(key, stamp, record, repo.diagnostics[before:])
+    return record
 
 
 def _entries(repo: Repository, folder: str) -> list[tuple[str, Path]]:
@@ -167,7 +225,7 @@ def _stem_ok(repo: Repository, rel: str, stem: str) -> bool:
     return False
 
 
-def _load_briefings(repo: Repository) -> None:
+def _load_briefings(repo: Repository, cache: LoadCache | None = None) -> None:
     for rel, path in _entries(repo, "briefings"):
         stem, ext = os.path.splitext(path.name)
         if ext != ".yaml":
@@ -176,21 +234,26 @@ def _load_briefings(repo: Repository) -> None:
             continue
         if not _stem_ok(repo, rel, stem):
             continue
-        data = _read(repo, rel, path, MAX_FILE_BYTES)
-        if data is None:
-            continue
-        node, problems = load_yaml(data, rel)
-        repo.diagnostics.extend(problems)
-        if node is None:
-            continue
-        ctx = schema.Context(rel)
-        briefing = schema.BRIEFING.convert(node, ctx, (), id=stem)
-        repo.diagnostics.extend(ctx.diagnostics)
-        if isinstance(briefing, Briefing):
+        briefing = _cached(repo, cache, rel, (path,), lambda: _load_briefing(repo, rel, path, stem))
+        if briefing is not None:
             repo.briefings.append(briefing)
 
 
-def _load_sources(repo: Repository) -> None:
+def _load_briefing(repo: Repository, rel: str, path: Path, stem: str) -> Briefing | None:
+    data = _read(repo, rel, path, MAX_FILE_BYTES)
+    if data is None:
+        return None
+    node, problems = load_yaml(data, rel)
+    repo.diagnostics.extend(problems)
+    if node is None:
+        return None
+    ctx = schema.Context(rel)
+    briefing = schema.BRIEFING.convert(node, ctx, (), id=stem)
+    repo.diagnostics.extend(ctx.diagnostics)
+    return briefing if isinstance(briefing, Briefing) else None
+
+
+def _load_sources(repo: Repository, cache: LoadCache | None = None) -> None:
     texts: dict[str, tuple[str, Path]] = {}
     metas: dict[str, tuple[str, Path]] = {}
     for rel, path in _entries(repo, "sources"):
@@ -215,7 +278,8 @@ def _load_sources(repo: Repository) -> None:
                 METADATA_WITHOUT_TEXT, rel, 1, 1, f"{rel} describes sources/{stem}.txt, which does not exist",
                 f"archive the text as sources/{stem}.txt, or remove {rel}"))
             continue
-        source = _load_source(repo, stem, metas[stem], texts[stem])
+        source = _cached(repo, cache, f"sources/{stem}", (metas[stem][1], texts[stem][1]),
+                         lambda: _load_source(repo, stem, metas[stem], texts[stem]))
         if source is not None:
             repo.sources[stem] = source
 

@@ -12,6 +12,8 @@ import os
 import shutil
 import sys
 import tempfile
+import time
+import urllib.parse
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -110,22 +112,111 @@ def _swap(staging: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+class _QuietDirtyNotice(logging.Filter):
+    """The preview tracks what changed itself, so MkDocs' warning about dirty builds is moot."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "'dirty' build" not in record.getMessage()
+
+
+def _theme_stamp(root: Path) -> tuple:
+    """Modification times of mkdocs.yml and every template, static page and asset."""
+    paths = [root / "mkdocs.yml", *sorted(p for p in (root / "templates").rglob("*") if p.is_file())] \
+        if (root / "templates").is_dir() else [root / "mkdocs.yml"]
+    stamps = []
+    for path in paths:
+        try:
+            stamps.append((str(path), path.stat().st_mtime_ns))
+        except OSError:
+            pass
+    return tuple(stamps)
+
+
+class PreviewBuilder:
+    """Builds the preview of ``briefings serve``: fully at first, then only what changed."""
+
+    def __init__(self, root: Path, site_dir: Path, *, max_marking: str | None = None,
+                 dev_addr: str | None = None) -> None:
+        from .plugin import Preview
+
+        self.root, self.site_dir = root, site_dir
+        self.max_marking, self.dev_addr = max_marking, dev_addr
+        self.preview = Preview()
+        self.theme: tuple | None = None
+        self.serve_url: str | None = None
+        self.last: dict = {}
+
+    def config(self):
+        overrides = {"site_dir": str(self.site_dir), "strict": False}
+        if self.dev_addr:
+            overrides["dev_addr"] = self.dev_addr
+        config = load_config(self.root, max_marking=self.max_marking, **overrides)
+        config.plugins["briefings"].preview = self.preview
+        if self.serve_url:
+            config.site_url = self.serve_url
+        return config
+
+    def __call__(self, full: bool = False) -> dict:
+        """Rebuild; returns what was done (pages rendered and rebuilt, seconds)."""
+        from mkdocs.commands.build import build as mkdocs_build
+
+        start = time.perf_counter()
+        theme = _theme_stamp(self.root)
+        full = full or theme != self.theme
+        if full:
+            self.preview.reset()
+        config = self.config()
+        mkdocs_build(config, serve_url=self.serve_url, dirty=not full)
+        self.theme = theme
+        self.last = {"full": full, "rendered": self.preview.rendered, "rebuilt": len(self.preview.rebuilt),
+                     "seconds": time.perf_counter() - start}
+        return self.last
+
+
 def serve(root: Path, *, dev_addr: str | None = None, max_marking: str | None = None,
           open_in_browser: bool = False) -> None:
-    """Serve the site and rebuild it on every change to briefings/, sources/ or templates/."""
-    from mkdocs.commands.serve import serve as mkdocs_serve
+    """Serve the site and rebuild what changed on every save in briefings/, sources/ or templates/."""
     from mkdocs.exceptions import MkDocsException
+    from mkdocs.livereload import LiveReloadServer
 
-    config_file = root / "mkdocs.yml"
-    if not config_file.is_file():
-        raise BuildFailed(f"{config_file} does not exist: the site needs an mkdocs.yml")
-    overrides = {"dev_addr": dev_addr} if dev_addr else {}
-    if max_marking:
-        os.environ["BRIEFINGS_MAX_MARKING"] = max_marking
-    logging.getLogger("mkdocs").setLevel(logging.INFO)
-    with mkdocs_logging(verbose=False):
-        logging.getLogger("mkdocs").setLevel(logging.INFO)
-        try:
-            mkdocs_serve(str(config_file), livereload=True, open_in_browser=open_in_browser, **overrides)
-        except MkDocsException as exc:
-            raise BuildFailed(str(exc)) from None
+    log = logging.getLogger("mkdocs.plugins.briefings")
+    site_dir = Path(tempfile.mkdtemp(prefix="briefings-serve-"))
+    builder = PreviewBuilder(root, site_dir, max_marking=max_marking, dev_addr=dev_addr)
+    notice = _QuietDirtyNotice()
+    logging.getLogger("mkdocs.commands.build").addFilter(notice)
+    try:
+        with mkdocs_logging(verbose=False):
+            logging.getLogger("mkdocs").setLevel(logging.INFO)
+            config = builder.config()
+            host, port = config.dev_addr
+            mount_path = urllib.parse.urlsplit(config.site_url or "/").path
+            builder.serve_url = f"http://{host}:{port}{mount_path}"
+            try:
+                builder(full=True)
+            except MkDocsException as exc:
+                raise BuildFailed(str(exc)) from None
+
+            def rebuild() -> None:
+                try:
+                    done = builder()
+                except MkDocsException:
+                    log.error("the preview was not rebuilt; it shows the last good build until the "
+                              "problems above are fixed")
+                    return
+                log.info(f"rebuilt {done['rebuilt']} page(s) in {done['seconds']:.2f} s")
+
+            server = LiveReloadServer(builder=rebuild, host=host, port=port, root=str(site_dir),
+                                      mount_path=mount_path)
+            for folder in ("briefings", "sources", "templates"):
+                if (root / folder).is_dir():
+                    server.watch(str(root / folder))
+            server.watch(str(root / "mkdocs.yml"))
+            try:
+                server.serve(open_in_browser=open_in_browser)
+            except KeyboardInterrupt:
+                log.info("stopped")
+            finally:
+                server.shutdown()
+    finally:
+        logging.getLogger("mkdocs.commands.build").removeFilter(notice)
+        shutil.rmtree(site_dir, ignore_errors=True)

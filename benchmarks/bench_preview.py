@@ -1,0 +1,64 @@
+"""Time edit-to-preview in ``briefings serve``: save one briefing, rebuild what changed.
+
+    python benchmarks/bench_preview.py --briefings 1000 [--edits 3]
+
+Builds the preview of a synthetic repository once (like ``briefings serve`` at start),
+then edits one briefing's stance at a time and times each rebuild: the time from the
+save to the changed page being written, which is when the browser reloads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+from build_scripts.site import PreviewBuilder  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--briefings", type=int, default=1000)
+    parser.add_argument("--edits", type=int, default=3)
+    parser.add_argument("--repo", type=Path, help="an existing generated repository (copied, never edited)")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+
+    work = Path(tempfile.mkdtemp(prefix="bench-preview-"))
+    repo = work / "repo"
+    if args.repo:
+        shutil.copytree(args.repo, repo, ignore=shutil.ignore_patterns("site", "floor", "logs-*"))
+    else:
+        from generate import generate  # the synthetic repository generator
+
+        generate(repo, args.briefings, args.briefings * 3)
+    builder = PreviewBuilder(repo, work / "site")
+    start = time.perf_counter()
+    first = builder(full=True)
+    print(f"first build: {first['rebuilt']} pages in {time.perf_counter() - start:.1f} s")
+    briefings = sorted((repo / "briefings").glob("*.yaml"))
+    for n in range(args.edits):
+        path = briefings[(n * 37) % len(briefings)]
+        text = path.read_text(encoding="utf-8")
+        at = text.index("stance: ") + len("stance: ")
+        path.write_text(text[:at] + f"Edited {n}: " + text[at:], encoding="utf-8")
+        done = builder()
+        page = work / "site" / "briefings" / path.stem / "index.html"
+        assert f"Edited {n}: " in page.read_text(encoding="utf-8"), "the edit is not on the page"
+        print(f"edit {n + 1} ({path.name}): rendered {done['rendered']} pages, rebuilt {done['rebuilt']}, "
+              f"{done['seconds']:.2f} s")
+    print(f"reproduce: python benchmarks/bench_preview.py --briefings {args.briefings} --edits {args.edits}")
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""`briefings serve`: after the first build, a save rebuilds only the pages it changes."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from build_scripts.site import PreviewBuilder
+
+BRIEFING = "briefings/eu-rok-security-dialogue-2024-11.yaml"
+
+
+@pytest.fixture
+def preview(example, tmp_path):
+    logging.getLogger("mkdocs").setLevel(logging.ERROR)
+    builder = PreviewBuilder(example.root, tmp_path / "preview")
+    first = builder(full=True)
+    assert first["full"] and first["rebuilt"] > 20
+    return builder
+
+
+def edit(root, rel, old, new):
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def search_locations(builder) -> set[str]:
+    data = json.loads((builder.site_dir / "search" / "search_index.json").read_text(encoding="utf-8"))
+    return {doc["location"].split("#")[0] for doc in data["docs"]}
+
+
+def test_nothing_changed_rebuilds_nothing(preview):
+    done = preview()
+    assert not done["full"]
+    assert done["rebuilt"] == 0
+
+
+def test_a_saved_briefing_rebuilds_its_page_and_the_pages_that_show_it(example, preview):
+    before = search_locations(preview)
+    edit(example.root, BRIEFING, "Wants to", "Wants very much to")
+    done = preview()
+    assert not done["full"]
+    html = (preview.site_dir / "briefings" / "eu-rok-security-dialogue-2024-11" / "index.html").read_text(
+        encoding="utf-8")
+    assert "Wants very much to" in html
+    actor = (preview.site_dir / "actors" / "josep-borrell" / "index.html").read_text(encoding="utf-8")
+    assert "Wants very much to" in actor
+    # the briefing and the actor pages are rebuilt; the other briefing and the unrelated actors are not
+    assert "briefings/eu-rok-security-dialogue-2024-11/" in preview.preview.rebuilt
+    assert "actors/josep-borrell/" in preview.preview.rebuilt
+    assert "briefings/dprk-russia-alignment-2024-11/" not in preview.preview.rebuilt
+    assert "actors/sergei-lavrov/" not in preview.preview.rebuilt
+    assert done["rebuilt"] < 10
+    # the search index still covers every page
+    assert search_locations(preview) == before
+
+
+def test_a_broken_quote_keeps_the_last_good_preview(example, preview):
+    page = preview.site_dir / "briefings" / "eu-rok-security-dialogue-2024-11" / "index.html"
+    good = page.read_bytes()
+    edit(example.root, BRIEFING, "taking the security and defense", "taking the security and defence")
+    with pytest.raises(Exception):
+        preview()
+    assert page.read_bytes() == good
+    edit(example.root, BRIEFING, "taking the security and defence", "taking the security and defense")
+    assert preview()["rebuilt"] == 0  # back as it was: nothing to rebuild
+
+
+def test_a_changed_template_rebuilds_everything(example, preview):
+    path = example.root / "templates" / "pages" / "actor.md.j2"
+    path.write_text(path.read_text(encoding="utf-8") + "\n<p class=\"brf-new\">new footer</p>\n", encoding="utf-8")
+    done = preview()
+    assert done["full"]
+    assert "brf-new" in (preview.site_dir / "actors" / "josep-borrell" / "index.html").read_text(encoding="utf-8")
