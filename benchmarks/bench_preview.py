@@ -49,10 +49,10 @@ def main() -> int:
         path = briefings[(n * 37) % len(briefings)]
         text = path.read_text(encoding="utf-8")
         at = text.index("stance: ") + len("stance: ")
-        path.write_text(text[:at] + f"Edited {n}: " + text[at:], encoding="utf-8")
+        path.write_text(text[:at] + f"Edited {n} - " + text[at:], encoding="utf-8")
         done = builder()
         page = work / "site" / "briefings" / path.stem / "index.html"
-        assert f"Edited {n}: " in page.read_text(encoding="utf-8"), "the edit is not on the page"
+        assert f"Edited {n} - " in page.read_text(encoding="utf-8"), "the edit is not on the page"
         print(f"edit {n + 1} ({path.name}): rendered {done['rendered']} pages, rebuilt {done['rebuilt']}, "
               f"{done['seconds']:.2f} s")
     print(f"reproduce: python benchmarks/bench_preview.py --briefings {args.briefings} --edits {args.edits}")

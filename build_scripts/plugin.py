@@ -70,6 +70,27 @@ class _PreviewFile(File):
 class BriefingsConfig(Config):
     templates = opt.Type(str, default="templates")
     max_marking = opt.Choice(TLP_ORDER, default=TLP_ORDER[-1])
+    #: ``pagefind``: a chunked index that readers fetch piece by piece (large sites);
+    #: ``material``: Material's own search, one index downloaded whole. Offline builds
+    #: and the preview of ``briefings serve`` always use Material's.
+    search = opt.Choice(("material", "pagefind"), default="material")
+
+
+def _pagefind(site_dir: Path) -> None:
+    """Index the built site with Pagefind (its bundle goes to ``pagefind/`` in the site)."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "pagefind", "--site", str(site_dir), "--silent",
+               "--exclude-selectors", ".headerlink, .brf-backrefs, a.citation"]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=3600)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise PluginError(f"cannot run Pagefind to index the site: {exc}") from None
+    if done.returncode != 0 or not (site_dir / "pagefind" / "pagefind-ui.js").is_file():
+        detail = (done.stderr or done.stdout).strip().splitlines()
+        hint = " (install it with: pip install 'pagefind[extended]')" if "binary" in (done.stderr or "") else ""
+        raise PluginError(f"Pagefind could not index the site{hint}: {detail[-1] if detail else done.returncode}")
 
 
 class BriefingsPlugin(BasePlugin[BriefingsConfig]):
@@ -85,6 +106,16 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
 
     def on_config(self, config):
         self.root = Path(config.config_file_path or ".").resolve().parent
+        offline = config.plugins.get("material/offline")
+        if offline is not None and offline.config.enabled:
+            self.config.search = "material"  # Pagefind fetches its index: not from file://
+        if self.preview is not None:
+            self.config.search = "material"  # its index is merged page by page on rebuilds
+        material_search = config.plugins.get("material/search")
+        if self.config.search == "pagefind":
+            if material_search is not None:
+                material_search.config.enabled = False
+            config.extra["briefings_search"] = "pagefind"
         return config
 
     def on_pre_build(self, *, config) -> None:
@@ -158,6 +189,8 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
 
     def on_post_build(self, *, config) -> None:
         self.checked = None  # mkdocs serve reuses the plugin: load afresh on the next build
+        if self.config.search == "pagefind":
+            _pagefind(Path(config.site_dir))
         if self.preview is not None:
             self._merge_search_index(Path(config.site_dir) / "search" / "search_index.json")
 

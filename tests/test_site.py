@@ -79,7 +79,7 @@ def test_briefings_build_reports_what_it_built(example, capsys):
     for url in ("index.html", "briefings/index.html", "briefings/eu-rok-security-dialogue-2024-11/index.html",
                 "sources/yonhap-2024-11-03-borrell-seoul/index.html", "actors/josep-borrell/index.html",
                 "questions/rok-lethal-aid-to-ukraine/index.html", "tags/index.html", "guide/index.html",
-                "guide/checks/index.html", "search/search_index.json"):
+                "guide/checks/index.html", "pagefind/pagefind-ui.js", "pagefind/pagefind-entry.json"):
         assert (example.root / "site" / url).is_file(), url
 
 
