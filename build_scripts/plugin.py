@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import threading
 from pathlib import Path
 
 from mkdocs.config import config_options as opt
@@ -28,7 +30,7 @@ from mkdocs.structure.files import File, Files
 from .checks import Result, check_repository
 from .index import build_index
 from .model import TLP_ORDER
-from .render import Page, RenderError, Renderer, plan_pages, render_pages
+from .render import Page, RenderError, Renderer, environment, plan_pages, render_pages
 from .repo import LoadCache, Repository, load_repository
 from .report import as_text
 
@@ -49,10 +51,19 @@ class Preview:
     def __init__(self) -> None:
         self.cache = LoadCache()
         self.mapped: dict = {}  # source text -> its quote map
+        self.writer: threading.Thread | None = None
         self.reset()
 
+    def wait(self) -> None:
+        """Let the search index of the previous rebuild finish writing."""
+        if self.writer is not None:
+            self.writer.join()
+            self.writer = None
+
     def reset(self) -> None:
+        self.wait()
         self.pages: dict[str, tuple[Page, frozenset[str] | None]] = {}
+        self.env = None
         self.search_docs: list[dict] | None = None
         self.rendered = 0
         self.rebuilt: set[str] = set()
@@ -155,7 +166,9 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
     def _preview_files(self, files: Files, config, templates: Path) -> Files:
         preview = self.preview
         changed = preview.cache.changed
-        renderer = Renderer(self.index, templates, config.use_directory_urls)
+        if preview.env is None:  # compiled templates are kept until a template changes
+            preview.env = environment(templates)
+        renderer = Renderer(self.index, templates, config.use_directory_urls, preview.env)
         pages: dict[str, tuple[Page, frozenset[str] | None]] = {}
         preview.rendered = 0
         for plan in plan_pages(self.index):
@@ -195,17 +208,29 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
             self._merge_search_index(Path(config.site_dir) / "search" / "search_index.json")
 
     def _merge_search_index(self, path: Path) -> None:
-        """Keep the search entries of the pages a dirty rebuild did not render again."""
+        """Keep the search entries of the pages a dirty rebuild did not render again.
+
+        The merged index is written in the background: the changed page is ready (and the
+        browser reloads) without waiting for the whole index to be serialised.
+        """
+        preview = self.preview
+        preview.wait()
         if not path.is_file():
             return
         data = json.loads(path.read_text(encoding="utf-8"))
-        preview = self.preview
-        if preview.search_docs is not None:
-            kept = [doc for doc in preview.search_docs
-                    if doc.get("location", "").split("#")[0] not in preview.rebuilt]
-            data["docs"] = kept + data.get("docs", [])
-            path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-        preview.search_docs = data.get("docs", [])
+        if preview.search_docs is None:
+            preview.search_docs = data.get("docs", [])
+            return
+        kept = [doc for doc in preview.search_docs if doc.get("location", "").split("#")[0] not in preview.rebuilt]
+        data["docs"] = preview.search_docs = kept + data.get("docs", [])
+
+        def write() -> None:
+            staging = path.with_name(path.name + ".new")
+            staging.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+            os.replace(staging, path)
+
+        preview.writer = threading.Thread(target=write, name="search-index", daemon=True)
+        preview.writer.start()
 
     def on_serve(self, server, *, config, builder):
         for folder in WATCHED:

@@ -8,11 +8,13 @@ source, in order.
 
 from __future__ import annotations
 
+import functools
+
 import difflib
 import re
 import unicodedata
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
@@ -70,9 +72,10 @@ def normalise(text: str) -> str:
     return _DASH_RUN.sub("-", folded) if "--" in folded else folded
 
 
-def quote_parts(quote: str) -> list[str]:
+@functools.lru_cache(maxsize=1 << 16)
+def quote_parts(quote: str) -> tuple[str, ...]:
     """The normalised parts of a quote between elision marks (empty parts dropped)."""
-    return [p for p in (part.strip() for part in _ELISION.split(normalise(quote))) if p]
+    return tuple(p for p in (part.strip() for part in _ELISION.split(normalise(quote))) if p)
 
 
 def find_parts(parts: list[str], haystack: str) -> list[tuple[int, int]] | None:
@@ -110,6 +113,7 @@ class Mapped:
     original: str
     text: str
     origin: array  # origin[i]: index in ``original`` of text[i]; one sentinel at the end
+    located: dict = field(default_factory=dict, repr=False, compare=False)  # quote -> spans
 
     @classmethod
     def build(cls, original: str) -> "Mapped":
@@ -158,10 +162,12 @@ class Mapped:
 
     def locate(self, quote: str) -> list[tuple[int, int]] | None:
         """Original spans of each part of ``quote``, or ``None`` when it does not occur."""
-        spans = find_parts(quote_parts(quote), self.text)
-        if spans is None:
-            return None
-        return [self.span(start, end) for start, end in spans]
+        found = self.located.get(quote, False)
+        if found is False:
+            spans = find_parts(quote_parts(quote), self.text)
+            found = None if spans is None else [self.span(start, end) for start, end in spans]
+            self.located[quote] = found
+        return None if found is None else list(found)
 
 
 @dataclass(frozen=True)

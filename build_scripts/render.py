@@ -93,7 +93,7 @@ def markdown_block(text: str | None) -> Markup:
 _PLAIN = re.compile(r"(?![ \t]*(?:[#>+*=-]|\d+[.)]|\s{4}))[^\n\\`*_\[\]<>&!]*(?<![ \t])\Z")
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1 << 16)
 def _markdown_block(text: str) -> Markup:  # a summary shows on several pages: convert it once
     if _PLAIN.match(text):  # most stances and events: skip the Markdown parser
         return Markup(f"<p>{text.strip()}</p>")
@@ -211,7 +211,7 @@ def _backrefs(passage: Passage, link: Callable[..., str]) -> str:
     return f'<sup class="brf-backrefs">{" ".join(refs)}</sup>'
 
 
-def _environment(templates: Path) -> jinja2.Environment:
+def environment(templates: Path) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates / "pages")),
         autoescape=True,
@@ -313,11 +313,12 @@ def plan_pages(index: SiteIndex) -> list[PagePlan]:
 class Renderer:
     """Renders planned pages through the templates of ``templates/pages``."""
 
-    def __init__(self, index: SiteIndex, templates: Path, directory_urls: bool = True):
+    def __init__(self, index: SiteIndex, templates: Path, directory_urls: bool = True,
+                 env: jinja2.Environment | None = None):
         self.index = index
         self.templates = templates
         self.directory_urls = directory_urls
-        self.env = _environment(templates)
+        self.env = env or environment(templates)
 
     def render(self, plan: PagePlan) -> Page:
         index, path, directory_urls = self.index, plan.path, self.directory_urls

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,36 +117,47 @@ class Repository:
 class LoadCache:
     """What each file loaded into, kept between loads of a repository being edited.
 
-    A file whose size and modification time are unchanged is not read again; ``changed``
-    names the files (relative paths) that were read in the last load, or disappeared.
+    A file is read again only when its size or modification time changed, or when it
+    was modified so shortly before the last load that a save in the same clock tick
+    could hide (then its content digest decides, as git does for "racily clean" files).
+    ``changed`` names the files (relative keys) that loaded anew, or disappeared.
     """
 
-    entries: dict[str, tuple[tuple, object, list[Diagnostic]]] = field(default_factory=dict)
+    entries: dict[str, tuple[tuple, bytes, object, list[Diagnostic]]] = field(default_factory=dict)
     changed: set[str] = field(default_factory=set)
     seen: set[str] = field(default_factory=set)
+    started: int = 0  # time.time_ns() when the current load began
+    previous: int = 0  # ... and when the load before it began
 
-    def lookup(self, key: str, stamp: tuple):
-        found = self.entries.get(key)
-        self.seen.add(key)
-        if found is not None and found[0] == stamp:
-            return found
-        self.changed.add(key)
-        return None
-
-    def store(self, key: str, stamp: tuple, record: object, diagnostics: list[Diagnostic]) -> None:
-        self.entries[key] = (stamp, record, diagnostics)
+    def begin(self) -> None:
+        self.changed, self.seen = set(), set()
+        self.previous, self.started = self.started, time.time_ns()
 
 
-def _stamp(*paths: Path) -> tuple:
-    """What identifies the files' content: a digest (times are too coarse for quick saves)."""
-    stamps = []
+RACY_NS = 2_000_000_000  # file times within this of a load are not trusted alone
+
+
+def _stats(paths: tuple[Path, ...]) -> tuple | None:
+    stats = []
+    for path in paths:
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        stats.append((st.st_size, st.st_mtime_ns, st.st_ino))
+    return tuple(stats)
+
+
+def _digest(paths: tuple[Path, ...]) -> bytes | None:
+    digest = hashlib.blake2b(digest_size=16)
     for path in paths:
         try:
             with open(path, "rb") as handle:
-                stamps.append(hashlib.blake2b(handle.read(MAX_SOURCE_BYTES + 1), digest_size=16).digest())
+                digest.update(handle.read(MAX_SOURCE_BYTES + 1))
         except OSError:
-            return ()
-    return tuple(stamps)
+            return None
+        digest.update(b"\0")
+    return digest.digest()
 
 
 def load_repository(root: Path, cache: LoadCache | None = None) -> Repository:
@@ -153,7 +165,7 @@ def load_repository(root: Path, cache: LoadCache | None = None) -> Repository:
     root = root.resolve()
     repo = Repository(root)
     if cache is not None:
-        cache.changed, cache.seen = set(), set()
+        cache.begin()
     _load_sources(repo, cache)
     _load_briefings(repo, cache)
     if cache is not None:
@@ -167,15 +179,23 @@ def _cached(repo: Repository, cache: LoadCache | None, key: str, paths: tuple[Pa
     """``load()`` (returning a record or None) unless ``cache`` holds the same files' result."""
     if cache is None:
         return load()
-    stamp = _stamp(*paths)
-    found = cache.lookup(key, stamp) if stamp else None
-    if found is not None:
-        repo.diagnostics.extend(found[2])
-        return found[1]
+    cache.seen.add(key)
+    stats = _stats(paths)
+    found = cache.entries.get(key)
+    if found is not None and stats is not None and found[0] == stats \
+            and max(mtime for _, mtime, _ in stats) < cache.previous - RACY_NS:
+        repo.diagnostics.extend(found[3])
+        return found[2]
+    digest = _digest(paths) if stats is not None else None
+    if found is not None and digest is not None and found[1] == digest:
+        cache.entries[key] = (stats, digest, found[2], found[3])
+        repo.diagnostics.extend(found[3])
+        return found[2]
+    cache.changed.add(key)
     before = len(repo.diagnostics)
     record = load()
-    if stamp:
-        cache.store(key, stamp, record, repo.diagnostics[before:])
+    if digest is not None:
+        cache.entries[key] = (stats, digest, record, repo.diagnostics[before:])
     return record
 
 

@@ -166,6 +166,8 @@ class PreviewBuilder:
         if full:
             self.preview.reset()
         config = self.config()
+        if not full:  # the 404 page and the sitemap list no generated page: keep the first build's
+            config.theme.static_templates.difference_update({"404.html", "sitemap.xml"})
         mkdocs_build(config, serve_url=self.serve_url, dirty=not full)
         self.theme = theme
         self.last = {"full": full, "rendered": self.preview.rendered, "rebuilt": len(self.preview.rebuilt),

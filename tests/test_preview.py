@@ -29,6 +29,7 @@ def edit(root, rel, old, new):
 
 
 def search_locations(builder) -> set[str]:
+    builder.preview.wait()
     data = json.loads((builder.site_dir / "search" / "search_index.json").read_text(encoding="utf-8"))
     return {doc["location"].split("#")[0] for doc in data["docs"]}
 

@@ -40,7 +40,7 @@ def test_spelling_is_not_normalised():
     ("... a", ["a"]),
 ])
 def test_elision_marks_split_quotes(quote, parts):
-    assert quotes.quote_parts(quote) == parts
+    assert list(quotes.quote_parts(quote)) == parts
 
 
 _TYPOGRAPHIC = {"'": ["\u2019", "\u2018", "'"], '"': ["\u201c", "\u201d", '"'],

@@ -198,3 +198,15 @@ def test_two_builds_of_the_same_input_are_identical_but_for_the_guide_dates(exam
 
     one, two = files(tmp_path / "one"), files(tmp_path / "two")
     assert one == two
+
+
+def test_check_and_build_never_touch_briefings_or_sources(example, capsys):
+    def tree() -> dict:
+        return {p.relative_to(example.root).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+                for folder in ("briefings", "sources") for p in (example.root / folder).rglob("*")}
+
+    before = tree()
+    assert main(["check", str(example.root)]) == 0
+    assert main(["build", str(example.root)]) == 0
+    assert main(["build", str(example.root), "--offline", "--max-marking", "TLP:CLEAR"]) == 0
+    assert tree() == before
