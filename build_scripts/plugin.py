@@ -189,9 +189,19 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         preview.rebuilt = set()
         return files
 
+    def on_page_content(self, html, *, page, config, files):
+        if self.preview is None and page.file.generated_by == "briefings":
+            # MkDocs converts every page before it writes any: drop each generated page's
+            # Markdown once converted, so a large site holds its pages once, not twice.
+            page.markdown = ""  # (not None: the title is read from the rendered page)
+            page.file._content = None
+        return html
+
     def on_post_page(self, output, *, page, config):
         if self.preview is not None:
             self.preview.rebuilt.add(page.url)
+        else:
+            page.content = None  # written: nothing needs the HTML any more
         return output
 
     def on_pre_page(self, page, *, config, files):

@@ -210,3 +210,17 @@ def test_check_and_build_never_touch_briefings_or_sources(example, capsys):
     assert main(["build", str(example.root)]) == 0
     assert main(["build", str(example.root), "--offline", "--max-marking", "TLP:CLEAR"]) == 0
     assert tree() == before
+
+
+def test_every_page_has_its_own_title(built):
+    import re
+
+    def title(url: str) -> str:
+        return re.search(r"<title>(.*?)</title>", (built / url).read_text(encoding="utf-8")).group(1)
+
+    assert title("briefings/dprk-russia-alignment-2024-11/index.html") == \
+        "North Korea and Russia move from alignment to wartime alliance - Briefings"
+    assert title("sources/yonhap-2024-11-03-borrell-seoul/index.html") == \
+        "EU's Borrell vows to advance security, defense ties with S. Korea - Briefings"
+    assert title("actors/josep-borrell/index.html") == "Josep Borrell - Briefings"
+    assert title("guide/checks/index.html") == "Check reference - Briefings"
