@@ -18,13 +18,15 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
+import tempfile
 import threading
 from pathlib import Path
 
 from mkdocs.config import config_options as opt
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 
 from .checks import Result, check_repository
@@ -110,6 +112,8 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
     def __init__(self) -> None:
         self.root: Path | None = None
         self.updated: dict[str, str] = {}
+        self.spill: Path | None = None
+        self.spilled: dict[str, Path] = {}
         #: Set by ``briefings build``, which has already loaded and checked the repository.
         self.checked: tuple[Repository, Result] | None = None
         #: Set by ``briefings serve``: state kept between rebuilds.
@@ -189,20 +193,44 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         preview.rebuilt = set()
         return files
 
+    # MkDocs converts every page to HTML before it writes any, so a large site would sit
+    # whole in memory. Each generated page's HTML waits on disk instead, from its
+    # conversion until its turn to be written, and its Markdown is dropped once converted.
+
     def on_page_content(self, html, *, page, config, files):
         if self.preview is None and page.file.generated_by == "briefings":
-            # MkDocs converts every page before it writes any: drop each generated page's
-            # Markdown once converted, so a large site holds its pages once, not twice.
             page.markdown = ""  # (not None: the title is read from the rendered page)
             page.file._content = None
+            if self.spill is None:
+                self.spill = Path(tempfile.mkdtemp(prefix="briefings-pages-"))
+            path = self.spill / f"{len(self.spilled)}.html"
+            path.write_text(html, encoding="utf-8")
+            self.spilled[page.file.src_uri] = path
+            return ""
         return html
+
+    @event_priority(100)  # before any other plugin (search) reads the page's HTML
+    def on_page_context(self, context, *, page, config, nav):
+        path = self.spilled.pop(page.file.src_uri, None)
+        if path is not None:
+            page.content = path.read_text(encoding="utf-8")
+            path.unlink()
+        return context
 
     def on_post_page(self, output, *, page, config):
         if self.preview is not None:
             self.preview.rebuilt.add(page.url)
-        else:
+        elif page.file.generated_by == "briefings":
             page.content = None  # written: nothing needs the HTML any more
         return output
+
+    def _clean_spill(self) -> None:
+        if self.spill is not None:
+            shutil.rmtree(self.spill, ignore_errors=True)
+        self.spill, self.spilled = None, {}
+
+    def on_build_error(self, *, error) -> None:
+        self._clean_spill()
 
     def on_pre_page(self, page, *, config, files):
         updated = self.updated.get(page.file.src_uri)
@@ -212,6 +240,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
 
     def on_post_build(self, *, config) -> None:
         self.checked = None  # mkdocs serve reuses the plugin: load afresh on the next build
+        self._clean_spill()
         if self.config.search == "pagefind":
             _pagefind(Path(config.site_dir))
         if self.preview is not None:
