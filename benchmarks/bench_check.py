@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path[:0] = [str(HERE.parent), str(HERE)]  # this checkout's build_scripts, wherever the install points
 
 from floor import floor_seconds  # noqa: E402
 from generate import generate  # noqa: E402

@@ -1,12 +1,21 @@
 """Generate a synthetic but valid briefing repository for benchmarks.
 
-The output follows SPEC sections 1-4: ``briefings/<id>.yaml``, ``sources/<id>.txt``
-with ``sources/<id>.yaml`` beside it, a ``mkdocs.yml`` and a ``docs/index.md``.
+The output is a repository like the project's own: ``briefings/<id>.yaml``,
+``sources/<id>.txt`` with ``sources/<id>.yaml`` beside it, and the project's site
+(its ``mkdocs.yml`` and ``templates/``, copied by :func:`install_site`), so both
+``briefings check`` and ``briefings build`` run on it.
+
+Briefings use every section. Actors and open questions are shared across briefings
+as in a real repository: a few actors appear in many briefings and most in a few
+(a Zipf-like draw from a pool that grows with the repository), and each question is
+re-assessed by the briefings dated while it is open, so actor and question pages have
+a history. A briefing page comes to about 1,500 words, as the project's examples do.
+
 Every citation quotes an exact run of 6-14 words from one line of its source
 (sometimes re-typed with straight quotes and hyphens where the source has
-typographic ones), every ``sha256`` matches, and no briefing cites a source whose
-marking is more restrictive than its own. The same seed gives byte-identical
-output.
+typographic ones, sometimes elided with ``...``), or names the ``lines`` it rests
+on; every ``sha256`` matches, and no briefing cites a source whose marking is more
+restrictive than its own. The same seed gives byte-identical output.
 
     python benchmarks/generate.py OUT_DIR --briefings 1000 --sources 3000
 """
@@ -14,8 +23,10 @@ output.
 from __future__ import annotations
 
 import argparse
+import bisect
 import datetime as dt
 import hashlib
+import itertools
 import json
 import math
 import random
@@ -26,16 +37,10 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator
 
-MKDOCS_YML = """\
-site_name: Synthetic briefings
-docs_dir: docs
-theme:
-  name: material
-  font: false
-plugins:
-  - search
-  - briefings
-"""
+#: The project whose site configuration and templates a generated repository uses.
+PROJECT = Path(__file__).resolve().parent.parent
+#: The first line of a generated repository's mkdocs.yml: marks a folder this script may replace.
+SITE_NAME = "site_name: Synthetic briefings"
 
 ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -46,6 +51,12 @@ LIKELIHOODS = (
 )
 CONFIDENCES = ("low", "moderate", "high")
 RESTRICTED_SHARE = 0.05  # of sources and of briefings; split GREEN:AMBER 3:2
+LINES_SHARE = 0.08       # of citations: by line number instead of a quote
+ELIDED_SHARE = 0.04      # of citations: a quote elided with "..."
+NOTE_SHARE = 0.30        # of citations: with an analyst's note
+ZIPF_S = 0.8             # skew of how often actors appear
+QUESTIONS_PER_BRIEFING = 2.5   # on average (2-3)
+ASSESSMENTS_PER_QUESTION = 6   # on average: the question pool is sized for this
 
 # --- vocabulary (a few hundred words) -------------------------------------------------
 
@@ -292,6 +303,9 @@ class Prose:
         """A short sentence for stances, judgments and events (no typography)."""
         return self.forms[self.rng.randrange(5)]()
 
+    def clauses(self, n: int) -> str:
+        return " ".join(self.clause() for _ in range(n))
+
     def headline(self) -> str:
         c = self.pick
         return f"{c(PLACES)} {c(VERBS)} {c(ADJECTIVES)} {c(NOUNS)} {c(PREPOSITIONS)} {c(PLACES)}"
@@ -345,22 +359,67 @@ def _markings(rng: random.Random, n: int) -> list[int]:
     return levels
 
 
-def _actor_pool(rng: random.Random, n: int = 300) -> list[dict]:
+class _Zipf:
+    """Draws from a list with weight 1/rank**s: a few items often, most rarely."""
+
+    def __init__(self, items: list, rng: random.Random, s: float = ZIPF_S) -> None:
+        self.items = items
+        self.rng = rng
+        self.cum = list(itertools.accumulate(1 / (rank + 1) ** s for rank in range(len(items))))
+
+    def sample(self, k: int) -> list:
+        """*k* distinct items (fewer when the list is shorter)."""
+        k = min(k, len(self.items))
+        picked: dict[int, None] = {}
+        while len(picked) < k:
+            for item in self.rng.choices(range(len(self.items)), cum_weights=self.cum, k=k):
+                picked.setdefault(item, None)
+        return [self.items[i] for i in list(picked)[:k]]
+
+
+def _actor_pool(rng: random.Random, n: int) -> list[dict]:
+    """*n* actors with distinct names (a middle initial once the plain names run out)."""
     names = [f"{f} {l}" for f in FIRST_NAMES for l in LAST_NAMES]
     rng.shuffle(names)
+    initials = [f"{f} {chr(65 + i)}. {l}" for i in range(26) for f in FIRST_NAMES for l in LAST_NAMES]
+    if n > len(names):
+        names += rng.sample(initials, min(n - len(names), len(initials)))
     affiliations = [f"Government of {p}" for p in PLACES] + [o.removeprefix("the ") for o in ORGS]
     return [{"id": slug(name), "name": name, "role": rng.choice(ROLES),
              "affiliation": rng.choice(affiliations)} for name in names[:n]]
 
 
-def _question_pool(rng: random.Random, n: int = 200) -> list[tuple[str, str]]:
-    seen: dict[str, str] = {}
-    while len(seen) < n:
-        place, verb = rng.choice(PLACES), rng.choice(QUESTION_VERBS)
-        year = rng.choice((2024, 2025, 2026))
-        qid = slug(f"{place} {verb} {year}")
-        seen.setdefault(qid, f"Will {place} {verb} before the end of {year}?")
-    return list(seen.items())
+class _Questions:
+    """Open questions, each open for a while; a briefing re-assesses those open on its date."""
+
+    def __init__(self, rng: random.Random, n: int, start: dt.date, days: int) -> None:
+        self.rng = rng
+        pool: dict[str, tuple[dt.date, dt.date, str]] = {}
+        for i in range(n):
+            opened = _random_date(rng, start, days)
+            life = rng.randint(400, 1000) if rng.random() < 0.1 else rng.randint(45, 300)
+            closes = opened + dt.timedelta(days=life)
+            for attempt in range(50):
+                place, verb = rng.choice(PLACES), rng.choice(QUESTION_VERBS)
+                by = f"{MONTHS[closes.month - 1]} {closes.year}"
+                qid = slug(f"{place} {verb} {by}") + (f"-{i}" if attempt == 49 else "")
+                if qid not in pool:
+                    pool[qid] = (opened, closes, f"Will {place} {verb} before {by}?")
+                    break
+        self.items = sorted(((o, c, qid, text) for qid, (o, c, text) in pool.items()))
+        self.opens = [item[0] for item in self.items]
+        self.longest = max((c - o for o, c, _, _ in self.items), default=dt.timedelta(0))
+
+    def open_on(self, date: dt.date, k: int) -> list[tuple[str, str, dt.date]]:
+        """*k* questions (id, wording, closing date) open on *date*, or the nearest ones."""
+        lo = bisect.bisect_left(self.opens, date - self.longest)
+        hi = bisect.bisect_right(self.opens, date)
+        active = [i for i in range(lo, hi) if self.items[i][1] >= date]
+        if len(active) < k:
+            near = sorted(range(len(self.items)), key=lambda i: (abs((self.opens[i] - date).days), i))
+            active += [i for i in near[:3 * k] if i not in active]
+        picked = self.rng.sample(active, min(k, len(active)))
+        return [(self.items[i][2], self.items[i][3], self.items[i][1]) for i in picked]
 
 
 class _Cycle:
@@ -381,12 +440,29 @@ def _prepare_out(out: Path) -> None:
     """Create *out*, or clear a previous synthetic repository there; refuse anything else."""
     if out.exists() and any(out.iterdir()):
         mk = out / "mkdocs.yml"
-        if not (mk.is_file() and mk.read_text(encoding="utf-8").startswith("site_name: Synthetic briefings")):
+        if not (mk.is_file() and mk.read_text(encoding="utf-8").startswith(SITE_NAME)):
             raise FileExistsError(f"{out} is not empty and is not a synthetic repository")
-        for sub in ("briefings", "sources", "docs"):
+        for sub in ("briefings", "sources", "docs", "templates", "site"):
             shutil.rmtree(out / sub, ignore_errors=True)
-    for sub in ("briefings", "sources", "docs"):
+    for sub in ("briefings", "sources"):
         (out / sub).mkdir(parents=True, exist_ok=True)
+
+
+def install_site(out: Path, project: Path = PROJECT) -> None:
+    """Give the repository at *out* the project's site: its mkdocs.yml and templates/.
+
+    The mkdocs.yml is the project's own but for its first line (``site_name``), which
+    marks the folder as synthetic. Run again to pick up changes to the project's site.
+    """
+    out = Path(out)
+    config = (project / "mkdocs.yml").read_text(encoding="utf-8")
+    if not config.startswith("site_name:"):
+        raise ValueError(f"{project / 'mkdocs.yml'} does not start with site_name:")
+    config = SITE_NAME + config[config.index("\n"):]
+    (out / "mkdocs.yml").write_text(config, encoding="utf-8", newline="\n")
+    shutil.rmtree(out / "templates", ignore_errors=True)
+    shutil.copytree(project / "templates", out / "templates",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
 
 
 def generate(out: Path, briefings: int, sources: int, citations_per_briefing: int = 10,
@@ -403,20 +479,24 @@ def generate(out: Path, briefings: int, sources: int, citations_per_briefing: in
     rng = random.Random(seed)
     prose = Prose(rng)
     prose.fill_pool(max(2000, 10 * sources))
-    actors = _actor_pool(rng)
-    questions = _question_pool(rng)
+    start = dt.date(2022, 1, 1)
+    span = 3 * 365
+    actors = _Zipf(_actor_pool(rng, max(40, briefings // 2)), rng)
+    questions = _Questions(rng, max(8, round(briefings * QUESTIONS_PER_BRIEFING / ASSESSMENTS_PER_QUESTION)),
+                           start, span + 45)
     counts = {"briefings": briefings, "sources": sources, "citations": 0,
-              "straightened_quotes": 0, "actors": 0, "questions": 0, "bytes": 0}
+              "straightened_quotes": 0, "elided_quotes": 0, "lines_citations": 0,
+              "actors": 0, "questions": 0, "max_briefings_per_actor": 0,
+              "max_assessments_per_question": 0, "bytes": 0}
 
     # sources ------------------------------------------------------------------------
     src_ids: list[str] = []
     src_dates: list[dt.date] = []
-    src_lines: list[list[str]] = []  # per source: its non-empty lines after the headline
+    src_lines: list[list[tuple[int, str]]] = []  # per source: (line number, text) after the headline
     src_levels = _markings(rng, sources)
-    start = dt.date(2022, 1, 1)
     for i in range(sources):
         publisher = rng.choice(PUBLISHERS)
-        published = _random_date(rng, start, 3 * 365)
+        published = _random_date(rng, start, span)
         headline = prose.headline()
         sid = f"{slug(publisher)}-{published.isoformat()}-{i:05d}"
         text = prose.text(rng.randint(3300, 4100), headline)
@@ -438,7 +518,7 @@ def generate(out: Path, briefings: int, sources: int, citations_per_briefing: in
         counts["bytes"] += len(data) + len(meta_text.encode("utf-8"))
         src_ids.append(sid)
         src_dates.append(published)
-        src_lines.append([ln for ln in text.split("\n")[2:] if ln])
+        src_lines.append([(n, ln) for n, ln in enumerate(text.split("\n"), 1) if ln and n > 2])
 
     # which sources each briefing level draws from ------------------------------------
     brf_levels = _markings(rng, briefings)
@@ -460,31 +540,47 @@ def generate(out: Path, briefings: int, sources: int, citations_per_briefing: in
         return picked
 
     def cite(si: int) -> dict:
-        words = rng.choice(src_lines[si]).split(" ")  # every sentence has >= 6 words
-        n = rng.randint(6, min(14, len(words)))
-        at = rng.randrange(len(words) - n + 1)
-        quote = " ".join(words[at:at + n])
-        straight = quote.translate(STRAIGHTEN)
-        if straight != quote and rng.random() < 0.5:
-            quote = straight
-            counts["straightened_quotes"] += 1
+        lineno, line = rng.choice(src_lines[si])
         counts["citations"] += 1
-        return {"source": src_ids[si], "quote": quote}
+        roll = rng.random()
+        if roll < LINES_SHARE:  # the paragraph, or the line, by number
+            counts["lines_citations"] += 1
+            found: dict = {"source": src_ids[si], "lines": str(lineno)}
+        else:
+            words = line.split(" ")  # every sentence has >= 6 words
+            n = rng.randint(6, min(14, len(words)))
+            at = rng.randrange(len(words) - n + 1)
+            quote = " ".join(words[at:at + n])
+            rest = len(words) - (at + n)
+            if roll < LINES_SHARE + ELIDED_SHARE and rest >= 4:  # "first words ... later words"
+                skip = rng.randint(1, rest - 3)
+                k = rng.randint(3, min(8, rest - skip + 1))
+                later = at + n + skip - 1
+                quote += " ... " + " ".join(words[later:later + k])
+                counts["elided_quotes"] += 1
+            straight = quote.translate(STRAIGHTEN)
+            if straight != quote and rng.random() < 0.5:
+                quote = straight
+                counts["straightened_quotes"] += 1
+            found = {"source": src_ids[si], "quote": quote}
+        if rng.random() < NOTE_SHARE:
+            found["note"] = prose.clause()
+        return found
 
     # briefings ----------------------------------------------------------------------
-    used_actors: set[str] = set()
-    used_questions: set[str] = set()
+    actor_briefings: dict[str, int] = {}
+    question_assessments: dict[str, int] = {}
     for b in range(briefings):
         level = brf_levels[b]
         cited = pick_sources(level, citations_per_briefing)
         newest = max((src_dates[s] for s in cited), default=start)
         date = newest + dt.timedelta(days=rng.randint(0, 45))
 
-        # section sizes, then hand every cited source to one item
-        n_pos = min(rng.randint(1, 3), citations_per_briefing)
-        n_kj = rng.randint(2, 3)
-        n_oq = rng.randint(1, 2)
-        n_tl = rng.randint(2, 4)
+        # section sizes, then hand every cited source to one item (each position gets one)
+        n_pos = min(rng.randint(3, 5), citations_per_briefing)
+        n_kj = rng.randint(4, 6)
+        n_oq = rng.randint(2, 3)
+        n_tl = rng.randint(4, 7)
         slots: list[list[int]] = [[] for _ in range(n_pos + n_kj + n_oq + n_tl)]
         for j, si in enumerate(cited):
             slots[j if j < n_pos else rng.randrange(len(slots))].append(si)
@@ -500,16 +596,14 @@ def generate(out: Path, briefings: int, sources: int, citations_per_briefing: in
             return min((src_dates[s] for s in slot), default=date)
 
         tags = rng.sample(TAGS, rng.randint(1, 4))
-        key_actors = rng.sample(actors, rng.randint(3, 5))
-        used_actors.update(a["id"] for a in key_actors)
-        picked_q = rng.sample(questions, n_oq)
-        used_questions.update(q[0] for q in picked_q)
-        summary = prose.sentences(rng.randint(2, 4))
-        if rng.random() < 0.5:
-            summary = (f"**Bottom line:** {summary}\n\n"
-                       + "".join(f"- {prose.clause()}\n" for _ in range(rng.randint(2, 3))))
-        else:
-            summary += "\n"
+        key_actors = actors.sample(rng.randint(4, 7))
+        for a in key_actors:
+            actor_briefings[a["id"]] = actor_briefings.get(a["id"], 0) + 1
+        speakers = rng.sample(key_actors, min(n_pos, len(key_actors)))
+        speakers += [rng.choice(key_actors) for _ in range(n_pos - len(speakers))]
+        picked_q = questions.open_on(date, n_oq)
+        for qid, _, _ in picked_q:
+            question_assessments[qid] = question_assessments.get(qid, 0) + 1
         record = {
             "title": prose.headline(),
             "date": date,
@@ -517,28 +611,29 @@ def generate(out: Path, briefings: int, sources: int, citations_per_briefing: in
             "marking": MARKINGS[level],
             "authors": rng.sample(ANALYSTS, rng.randint(1, 2)),
             "tags": tags,
-            "summary": summary,
+            "summary": _summary(prose, rng, key_actors),
             "key_actors": key_actors,
             "positions": [
-                {"actor": rng.choice(key_actors)["id"], "on": rng.choice(TOPICS),
-                 "stance": prose.clause(), "date": item_date(slot), **cites_of(slot)}
-                for slot in pos_slots
+                {"actor": speaker["id"], "on": rng.choice(TOPICS),
+                 "stance": prose.clauses(rng.randint(2, 3)), "date": item_date(slot), **cites_of(slot)}
+                for speaker, slot in zip(speakers, pos_slots)
             ],
             "key_judgments": [
-                {"judgment": prose.clause(), "likelihood": rng.choice(LIKELIHOODS),
+                {"judgment": prose.clauses(rng.randint(2, 4)), "likelihood": rng.choice(LIKELIHOODS),
                  "confidence": rng.choice(CONFIDENCES), **cites_of(slot)}
                 for slot in kj_slots
             ],
             "open_questions": [
                 {"id": qid, "question": qtext,
-                 "status": rng.choices(("open", "resolved", "dropped"), (75, 15, 10))[0],
+                 "status": (rng.choices(("open", "resolved", "dropped"), (40, 40, 20))[0]
+                            if (closes - date).days < 30 else "open"),
                  "likelihood": rng.choice(LIKELIHOODS), "confidence": rng.choice(CONFIDENCES),
-                 "assessment": prose.sentences(rng.randint(1, 3)),
-                 "indicators": rng.sample(INDICATORS, rng.randint(1, 3)), **cites_of(slot)}
-                for (qid, qtext), slot in zip(picked_q, oq_slots)
+                 "assessment": _assessment(prose, rng),
+                 "indicators": rng.sample(INDICATORS, rng.randint(2, 4)), **cites_of(slot)}
+                for (qid, qtext, closes), slot in zip(picked_q, oq_slots)
             ],
             "timeline": sorted(
-                ({"date": item_date(slot), "event": prose.clause(), **cites_of(slot)}
+                ({"date": item_date(slot), "event": prose.clauses(rng.randint(1, 3)), **cites_of(slot)}
                  for slot in tl_slots),
                 key=lambda e: e["date"]),
         }
@@ -547,11 +642,42 @@ def generate(out: Path, briefings: int, sources: int, citations_per_briefing: in
         (out / "briefings" / f"{bid}.yaml").write_bytes(text)
         counts["bytes"] += len(text)
 
-    (out / "mkdocs.yml").write_text(MKDOCS_YML, encoding="utf-8", newline="\n")
-    (out / "docs" / "index.md").write_text("# Synthetic briefings\n", encoding="utf-8", newline="\n")
-    counts["actors"] = len(used_actors)
-    counts["questions"] = len(used_questions)
+    install_site(out)
+    counts["actors"] = len(actor_briefings)
+    counts["questions"] = len(question_assessments)
+    counts["max_briefings_per_actor"] = max(actor_briefings.values(), default=0)
+    counts["max_assessments_per_question"] = max(question_assessments.values(), default=0)
     return counts
+
+
+def _summary(prose: Prose, rng: random.Random, key_actors: list[dict]) -> str:
+    """Two paragraphs, the first led by the bottom line; often a list; sometimes a link."""
+    first = prose.sentences(rng.randint(4, 6))
+    if rng.random() < 0.5:
+        first = f"**Bottom line:** {first}"
+    second = prose.sentences(rng.randint(3, 5))
+    name = rng.choice(key_actors)["name"]
+    if rng.random() < 0.3:
+        second += f" See the [statement by {name}](https://example.org/statements/{slug(name)})."
+    else:
+        second += f" *{name}* has not commented."
+    text = f"{first}\n\n{second}\n"
+    if rng.random() < 0.5:
+        text += f"\n{prose.sentences(rng.randint(2, 4))}\n"
+    if rng.random() < 0.5:
+        text += "\n" + "".join(f"- {prose.clause()}\n" for _ in range(rng.randint(2, 4)))
+    return text
+
+
+def _assessment(prose: Prose, rng: random.Random) -> str:
+    """A paragraph of reasoning, often a second one or a list of what changed."""
+    text = f"**{rng.choice(('Unchanged', 'Raised', 'Lowered'))}.** {prose.sentences(rng.randint(3, 5))}\n"
+    roll = rng.random()
+    if roll < 0.5:
+        text += f"\n{prose.sentences(rng.randint(2, 4))}\n"
+    elif roll < 0.8:
+        text += "\n" + "".join(f"- {prose.clause()}\n" for _ in range(rng.randint(2, 3)))
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -559,7 +685,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path, help="output directory (created; replaced if synthetic)")
     parser.add_argument("--briefings", type=int, default=1000)
     parser.add_argument("--sources", type=int, default=None, help="default: 3 x briefings")
-    parser.add_argument("--citations", type=int, default=10, help="quoted citations per briefing")
+    parser.add_argument("--citations", type=int, default=10, help="citations per briefing")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     sources = args.sources if args.sources is not None else 3 * args.briefings
