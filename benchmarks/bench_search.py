@@ -62,12 +62,13 @@ def main() -> int:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
             page = browser.new_page()
-            page.goto(base)
-            page.wait_for_load_state("networkidle")
+            page.goto(base, timeout=120000)
+            page.wait_for_load_state("networkidle", timeout=120000)
             fetched: list[tuple[str, int]] = []
             page.on("requestfinished",
                     lambda request: fetched.append((request.url, request.sizes()["responseBodySize"])))
             box = page.locator(".pagefind-ui__search-input")
+            box.wait_for(timeout=120000)
             start = time.perf_counter()
             box.press_sequentially(args.query, delay=0)
             page.locator(".pagefind-ui__result").first.wait_for(timeout=60000)
