@@ -116,9 +116,8 @@ def build_index(repo: Repository, max_marking: str = TLP_ORDER[-1],
     briefings = sorted((b for b in repo.briefings if marking_rank(b.marking) <= ceiling), key=_newest_first)
 
     by_briefing: dict[str, list[Cite]] = {}
-    passages: dict[str, dict[tuple[int, int], Passage]] = {}
-    mapped = {} if mapped is None else mapped
     citing: dict[str, list[Briefing]] = {}
+    pending: dict[str, list[Cite]] = {}  # by source id: the citations that point into its text
     for briefing in briefings:
         numbered = []
         for citation in reading_order(briefing):
@@ -126,21 +125,40 @@ def build_index(repo: Repository, max_marking: str = TLP_ORDER[-1],
             if source is None:  # left out of a public build, or never existed (checked earlier)
                 continue
             cite = Cite(len(numbered) + 1, briefing, citation, source)
-            spans = _spans(citation, source, mapped)
-            if spans:
-                key = (spans[0][0], spans[-1][1])
-                passage = passages.setdefault(source.id, {}).get(key)
-                if passage is None:
-                    passage = Passage(f"passage-{key[0]}-{key[1]}", spans, citation.quote)
-                    passages[source.id][key] = passage
-                passage.cited_by.append(cite)
-                cite.passage = passage
             numbered.append(cite)
+            if citation.quote is not None or citation.lines is not None:
+                pending.setdefault(source.id, []).append(cite)
         by_briefing[briefing.id] = numbered
         for cite in numbered:
             cited = citing.setdefault(cite.source.id, [])
             if not cited or cited[-1] is not briefing:
                 cited.append(briefing)  # briefings come newest first
+
+    # One source at a time: a text's quote map (8 bytes a character) is dropped before the
+    # next is built, unless the preview keeps them all in ``mapped`` between rebuilds.
+    passages: dict[str, dict[tuple[int, int], Passage]] = {}
+    for source_id, cites in pending.items():
+        text = sources[source_id].text or ""
+        found = mapped.get(text) if mapped is not None else None
+        for cite in cites:  # newest briefing first: the order in which a passage lists its citers
+            if cite.citation.quote is not None:
+                if found is None:
+                    found = quotes.Mapped.build(text)
+                    if mapped is not None:
+                        mapped[text] = found
+                spans = found.locate(cite.citation.quote)
+            else:
+                first, last = quotes.parse_lines(cite.citation.lines)
+                span = quotes.line_span(text, first, last)
+                spans = [span] if span else None
+            if spans:
+                key = (spans[0][0], spans[-1][1])
+                passage = passages.setdefault(source_id, {}).get(key)
+                if passage is None:
+                    passage = passages[source_id][key] = Passage(f"passage-{key[0]}-{key[1]}", spans,
+                                                                 cite.citation.quote)
+                passage.cited_by.append(cite)
+                cite.passage = passage
 
     actors: dict[str, ActorEntry] = {}
     questions: dict[str, QuestionEntry] = {}
@@ -172,16 +190,3 @@ def build_index(repo: Repository, max_marking: str = TLP_ORDER[-1],
         citing=citing,
     )
 
-
-def _spans(citation: Citation, source: Source, mapped: dict[str, quotes.Mapped]) -> list[tuple[int, int]] | None:
-    text = source.text or ""
-    if citation.quote is not None:
-        found = mapped.get(text)
-        if found is None:
-            found = mapped[text] = quotes.Mapped.build(text)
-        return found.locate(citation.quote)
-    if citation.lines is not None:
-        first, last = quotes.parse_lines(citation.lines)
-        span = quotes.line_span(text, first, last)
-        return [span] if span else None
-    return None

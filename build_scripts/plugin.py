@@ -15,8 +15,10 @@ plugins:
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+from collections.abc import Callable
 import os
 import shutil
 import tempfile
@@ -32,9 +34,10 @@ from mkdocs.structure.files import File, Files
 from .checks import Result, check_repository
 from .index import build_index
 from .model import TLP_ORDER
-from .render import Page, RenderError, Renderer, environment, plan_pages, render_pages
+from .render import Page, RenderError, Renderer, environment, plan_pages
 from .repo import LoadCache, Repository, load_repository
 from .report import as_text
+from .search import PART_TEXT, SearchIndexError, index_site
 
 log = logging.getLogger("mkdocs.plugins.briefings")
 
@@ -80,6 +83,36 @@ class _PreviewFile(File):
         return self.modified
 
 
+def _render(renderer: Renderer, plan) -> str:
+    try:
+        return renderer.render(plan).markdown
+    except RenderError as exc:
+        raise PluginError(f"cannot render the pages: {exc}") from None
+
+
+class _LazyFile(File):
+    """A generated page rendered when MkDocs reads it: the Markdown of the whole site is
+    never in memory at once (and is dropped again once converted, see on_page_content)."""
+
+    render: Callable[[], str]
+
+    @property
+    def content_string(self) -> str:
+        return self.render() if self._content is None else super().content_string
+
+    @content_string.setter
+    def content_string(self, value: str) -> None:
+        File.content_string.fset(self, value)
+
+    @property
+    def content_bytes(self) -> bytes:
+        return self.content_string.encode()
+
+    @content_bytes.setter
+    def content_bytes(self, value: bytes) -> None:
+        File.content_bytes.fset(self, value)
+
+
 class BriefingsConfig(Config):
     templates = opt.Type(str, default="templates")
     max_marking = opt.Choice(TLP_ORDER, default=TLP_ORDER[-1])
@@ -87,23 +120,9 @@ class BriefingsConfig(Config):
     #: ``material``: Material's own search, one index downloaded whole. Offline builds
     #: and the preview of ``briefings serve`` always use Material's.
     search = opt.Choice(("material", "pagefind"), default="material")
-
-
-def _pagefind(site_dir: Path) -> None:
-    """Index the built site with Pagefind (its bundle goes to ``pagefind/`` in the site)."""
-    import subprocess
-    import sys
-
-    command = [sys.executable, "-m", "pagefind", "--site", str(site_dir), "--silent",
-               "--exclude-selectors", ".headerlink, .brf-backrefs, a.citation"]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=3600)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise PluginError(f"cannot run Pagefind to index the site: {exc}") from None
-    if done.returncode != 0 or not (site_dir / "pagefind" / "pagefind-ui.js").is_file():
-        detail = (done.stderr or done.stdout).strip().splitlines()
-        hint = " (install it with: pip install 'pagefind[extended]')" if "binary" in (done.stderr or "") else ""
-        raise PluginError(f"Pagefind could not index the site{hint}: {detail[-1] if detail else done.returncode}")
+    #: Pagefind indexes the site in parts of at most this many characters of page text,
+    #: one run at a time, so its memory stays bounded however large the site grows.
+    search_part_text = opt.Type(int, default=PART_TEXT)
 
 
 class BriefingsPlugin(BasePlugin[BriefingsConfig]):
@@ -153,13 +172,15 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
             raise PluginError(f"no page templates: {templates / 'pages'} is not a folder")
         if self.preview is not None:
             return self._preview_files(files, config, templates)
-        try:
-            pages = render_pages(self.index, templates, config.use_directory_urls)
-        except RenderError as exc:
-            raise PluginError(f"cannot render the pages: {exc}") from None
-        self.updated = {page.path: page.updated for page in pages if page.updated}
-        for page in pages:
-            self._add(files, config, File.generated(config, page.path, content=page.markdown))
+        renderer = Renderer(self.index, templates, config.use_directory_urls)
+        self.updated = {}
+        for plan in plan_pages(self.index):
+            file = File.generated(config, plan.path, content="")
+            file.__class__, file._content = _LazyFile, None
+            file.render = functools.partial(_render, renderer, plan)
+            if plan.updated:
+                self.updated[plan.path] = str(plan.updated)
+            self._add(files, config, file)
         return files
 
     def _add(self, files: Files, config, file: File) -> None:
@@ -242,7 +263,11 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         self.checked = None  # mkdocs serve reuses the plugin: load afresh on the next build
         self._clean_spill()
         if self.config.search == "pagefind":
-            _pagefind(Path(config.site_dir))
+            try:
+                parts = index_site(Path(config.site_dir), self.config.search_part_text)
+            except SearchIndexError as exc:
+                raise PluginError(str(exc)) from None
+            log.debug("search index written in %d part(s)", parts)
         if self.preview is not None:
             self._merge_search_index(Path(config.site_dir) / "search" / "search_index.json")
 

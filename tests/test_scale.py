@@ -9,8 +9,10 @@ and a first search query that transfers a small part of the index.
 from __future__ import annotations
 
 import functools
+import hashlib
 import http.server
 import logging
+import re
 import sys
 import threading
 
@@ -25,12 +27,27 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from generate import generate  # noqa: E402
 
 BRIEFINGS = 50
+#: Small index parts, so this corpus is indexed in several, as 5,000 briefings are.
+PART_TEXT = 300_000
+#: A word that only the last source text holds (the source pages come last but for tags).
+LAST_WORD = "quokkaglyph"
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     root = tmp_path_factory.mktemp("scale") / "repo"
     generate(root, BRIEFINGS, BRIEFINGS * 3)
+    config = root / "mkdocs.yml"
+    text, found = re.subn(r"(?m)^(\s*)search: pagefind.*$", rf"\g<0>\n\1search_part_text: {PART_TEXT}",
+                          config.read_text(encoding="utf-8"))
+    assert found == 1
+    config.write_text(text, encoding="utf-8")
+    last = sorted((root / "sources").glob("*.txt"))[-1]
+    body = last.read_bytes() + f"\nA closing word: {LAST_WORD}.\n".encode()
+    last.write_bytes(body)
+    meta = last.with_suffix(".yaml")
+    meta.write_text(re.sub(r'sha256: "[0-9a-f]+"', f'sha256: "{hashlib.sha256(body).hexdigest()}"',
+                           meta.read_text(encoding="utf-8")), encoding="utf-8")
     return root
 
 
@@ -49,7 +66,38 @@ def test_the_build_has_every_page_and_a_chunked_search_index(built):
     assert len(list((built / "briefings").glob("*/index.html"))) >= BRIEFINGS * 0.9  # less the restricted ones
     assert len(list((built / "sources").glob("*/index.html"))) >= BRIEFINGS * 3 * 0.9
     assert not (built / "search" / "search_index.json").exists()  # no index every reader downloads whole
-    assert len(list((built / "pagefind" / "fragment").iterdir())) > BRIEFINGS * 3
+    fragments = list((built / "pagefind").glob("**/fragment/*.pf_fragment"))
+    assert len(fragments) > BRIEFINGS * 3
+    parts = sorted((built / "pagefind").glob("part-*"))
+    assert len(parts) >= 3  # indexed in parts, each by its own Pagefind run
+    assert not list((built / "pagefind").glob("part-*/*.js"))  # one copy of the script, in the primary bundle
+
+
+def test_a_word_from_the_last_index_part_is_found(built):
+    from test_browser import Quiet, chromium_path
+
+    playwright = pytest.importorskip("playwright.sync_api")
+    last = sorted((built.parent / "sources").glob("*.txt"))[-1].stem
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(built)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
+            page = browser.new_page()
+            fetched: list[str] = []
+            page.on("requestfinished", lambda request: fetched.append(request.url))
+            page.goto(base + "briefings/")
+            page.locator(".pagefind-ui__search-input").press_sequentially(LAST_WORD, delay=10)
+            page.locator(".pagefind-ui__result-link").first.wait_for(timeout=15000)
+            links = page.locator(".pagefind-ui__result-link").evaluate_all("links => links.map(a => a.href)")
+            browser.close()
+    finally:
+        server.shutdown()
+    assert links[0] == f"{base}sources/{last}/"  # the page, then the section holding the word
+    assert all(link.startswith(links[0]) for link in links)
+    last_part = sorted((built / "pagefind").glob("part-*"), key=lambda p: int(p.name.split("-")[1]))[-1].name
+    assert any(f"/pagefind/{last_part}/fragment/" in url for url in fetched)
 
 
 def test_a_save_rebuilds_only_the_pages_that_show_the_briefing(corpus, tmp_path):
