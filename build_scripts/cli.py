@@ -77,7 +77,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .site import BuildFailed, build
 
     root = Path(args.path)
-    repo, result = load_and_check(root)
+    loaded = {"checked": load_and_check(root)}  # handed over below: the build lets go of it
+    result = loaded["checked"][1]
     if result.diagnostics:
         _emit(result, args.format, root, sys.stderr if args.format == "text" else None)
     if exit_code(result, args.strict):
@@ -86,7 +87,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 1
     try:
         site = build(root.resolve(), site_dir=args.site_dir, max_marking=args.max_marking,
-                     offline=args.offline, checked=(repo, result), verbose=args.verbose)
+                     offline=args.offline, checked=loaded.pop("checked"), verbose=args.verbose)
     except BuildFailed as exc:
         reason = "" if str(exc).startswith("Aborted with") else f": {exc}"  # MkDocs logged the reason
         print(f"briefings: the site was not built{reason}; the previous site is unchanged", file=sys.stderr)

@@ -137,6 +137,9 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         self.checked: tuple[Repository, Result] | None = None
         #: Set by ``briefings serve``: state kept between rebuilds.
         self.preview: Preview | None = None
+        #: Set by ``briefings build``, which indexes the search once the build has let go
+        #: of its memory (Pagefind's own peak is then all there is).
+        self.defer_search = False
 
     def on_config(self, config):
         self.root = Path(config.config_file_path or ".").resolve().parent
@@ -262,7 +265,8 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
     def on_post_build(self, *, config) -> None:
         self.checked = None  # mkdocs serve reuses the plugin: load afresh on the next build
         self._clean_spill()
-        if self.config.search == "pagefind":
+        self.index = None
+        if self.config.search == "pagefind" and not self.defer_search:
             try:
                 parts = index_site(Path(config.site_dir), self.config.search_part_text)
             except SearchIndexError as exc:

@@ -7,6 +7,7 @@ Analyst Markdown is rendered and then sanitised; archived text is escaped.
 
 from __future__ import annotations
 
+import calendar
 import functools
 import html
 import re
@@ -14,7 +15,7 @@ import posixpath
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import jinja2
 import markdown as markdown_lib
@@ -99,6 +100,11 @@ def _markdown_block(text: str) -> Markup:  # a summary shows on several pages: c
         return Markup(f"<p>{text.strip()}</p>")
     _MD.reset()
     return Markup(sanitise(_MD.convert(text)))
+
+
+def clear_caches() -> None:
+    """Forget the Markdown converted so far (a finished build frees its memory)."""
+    _markdown_block.cache_clear()
 
 
 def markdown_inline(text: str | None) -> Markup:
@@ -211,6 +217,24 @@ def _backrefs(passage: Passage, link: Callable[..., str]) -> str:
     return f'<sup class="brf-backrefs">{" ".join(refs)}</sup>'
 
 
+class Month(NamedTuple):
+    key: str  # 2025-02, or "undated"
+    label: str  # February 2025
+
+
+def groupby_month(briefings) -> list[tuple[Month, list]]:
+    """Consecutive briefings grouped by the month of their date (they come sorted)."""
+    groups: list[tuple[Month, list]] = []
+    for briefing in briefings:
+        date = briefing.date
+        month = (Month(f"{date.year:04d}-{date.month:02d}", f"{calendar.month_name[date.month]} {date.year}")
+                 if date else Month("undated", "Undated"))
+        if not groups or groups[-1][0] != month:
+            groups.append((month, []))
+        groups[-1][1].append(briefing)
+    return groups
+
+
 def environment(templates: Path) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates / "pages")),
@@ -223,6 +247,7 @@ def environment(templates: Path) -> jinja2.Environment:
     env.filters["md"] = markdown_block
     env.filters["mdi"] = markdown_inline
     env.filters["mdtext"] = markdown_text
+    env.filters["groupby_month"] = groupby_month
     env.filters["slug"] = lambda value: str(value).lower().replace(":", "-").replace("+", "-").replace(" ", "-")
     env.filters["yaml_str"] = lambda value: '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
     env.globals.update(

@@ -7,6 +7,8 @@ build replaces the previous one.
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import logging
 import os
 import shutil
@@ -19,6 +21,7 @@ from pathlib import Path
 
 from .checks import Result
 from .repo import Repository
+from .search import SearchIndexError, index_site
 
 OFFLINE_PLUGIN = "material/offline"
 
@@ -87,9 +90,18 @@ def build(root: Path, *, site_dir: Path | None = None, max_marking: str | None =
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
         config.site_dir = str(staging)
+        plugin = config.plugins["briefings"]
+        plugin.defer_search = True
+        del checked  # the plugin lets go of the records once the site is written
         try:
             mkdocs_build(config)
-        except (MkDocsException, OSError) as exc:
+            search = plugin.config.search == "pagefind"  # as on_config left it (not offline)
+            part_text = plugin.config.search_part_text
+            del config, plugin
+            if search:
+                _release_memory()
+                index_site(staging, part_text)
+        except (MkDocsException, OSError, SearchIndexError) as exc:
             shutil.rmtree(staging, ignore_errors=True)
             raise BuildFailed(str(exc) or type(exc).__name__) from None
         except BaseException:
@@ -97,6 +109,20 @@ def build(root: Path, *, site_dir: Path | None = None, max_marking: str | None =
             raise
     _swap(staging, target)
     return target
+
+
+def _release_memory() -> None:
+    """Hand the memory of the finished build back to the system before Pagefind runs."""
+    from .quotes import quote_parts
+    from .render import clear_caches
+
+    quote_parts.cache_clear()
+    clear_caches()
+    gc.collect()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)  # glibc keeps freed memory otherwise
+    except (AttributeError, OSError):
+        pass
 
 
 def _swap(staging: Path, target: Path) -> None:

@@ -143,3 +143,15 @@ def test_a_first_search_transfers_a_small_part_of_the_index(built):
     transferred = sum(sizes)
     assert 0 < transferred < 1_000_000
     assert transferred < index_bytes / 2  # only the chunks the query needs
+
+
+def test_the_home_page_lists_every_briefing_newest_first_the_older_ones_one_line_each(corpus, built):
+    from build_scripts.index import build_index
+    from build_scripts.repo import load_repository
+
+    home = (built / "index.html").read_text(encoding="utf-8")
+    listed = re.findall(r'class="brf-card__title[^"]*" href="briefings/([^/"]+)/"', home)
+    assert listed == [briefing.id for briefing in build_index(load_repository(corpus)).briefings]
+    assert home.count('class="brf-card"') == 12  # the newest with their summary
+    assert home.count('<li><time datetime=') == len(listed) - 12
+    assert len(home) < 200 * 1024  # light: a line, not a summary, per older briefing
