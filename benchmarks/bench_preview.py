@@ -4,7 +4,9 @@
 
 Builds the preview of a synthetic repository once (like ``briefings serve`` at start),
 then edits one briefing's stance at a time and times each rebuild: the time from the
-save to the changed page being written, which is when the browser reloads.
+save to the changed page being written, which is when the browser reloads. The pages
+that show the briefing (actors, questions, sources, indexes) follow in a second rebuild,
+timed apart.
 """
 
 from __future__ import annotations
@@ -45,16 +47,23 @@ def main() -> int:
     first = builder(full=True)
     print(f"first build: {first['rebuilt']} pages in {time.perf_counter() - start:.1f} s")
     briefings = sorted((repo / "briefings").glob("*.yaml"))
+    seconds: list[float] = []
     for n in range(args.edits):
         path = briefings[(n * 37) % len(briefings)]
         text = path.read_text(encoding="utf-8")
         at = text.index("stance: ") + len("stance: ")
         path.write_text(text[:at] + f"Edited {n} - " + text[at:], encoding="utf-8")
-        done = builder()
+        done = builder()  # the first pass: the saved briefing's own page, when the browser reloads
         page = work / "site" / "briefings" / path.stem / "index.html"
         assert f"Edited {n} - " in page.read_text(encoding="utf-8"), "the edit is not on the page"
-        print(f"edit {n + 1} ({path.name}): rendered {done['rendered']} pages, rebuilt {done['rebuilt']}, "
-              f"{done['seconds']:.2f} s")
+        then = builder() if done["pending"] else None  # the pages that show it, which serve starts at once
+        seconds.append(done["seconds"])
+        print(f"edit {n + 1} ({path.name}): page shown in {done['seconds']:.2f} s "
+              f"(rebuilt {done['rebuilt']}); "
+              + (f"then {then['rebuilt']} dependent pages in {then['seconds']:.2f} s "
+                 f"(rendered {then['rendered']})" if then else "nothing else to rebuild"))
+    worst = max(seconds)
+    print(f"target: the saved page shown in <= 3 s: worst {worst:.2f} s ({'met' if worst <= 3 else 'NOT met'})")
     print(f"reproduce: python benchmarks/bench_preview.py --briefings {args.briefings} --edits {args.edits}")
     shutil.rmtree(work, ignore_errors=True)
     return 0

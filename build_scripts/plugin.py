@@ -72,6 +72,8 @@ class Preview:
         self.search_docs: list[dict] | None = None
         self.rendered = 0
         self.rebuilt: set[str] = set()
+        #: Files whose dependent pages wait for the second pass of a save (see _preview_files).
+        self.carry: set[str] = set()
 
 
 class _PreviewFile(File):
@@ -81,6 +83,11 @@ class _PreviewFile(File):
 
     def is_modified(self) -> bool:
         return self.modified
+
+
+def _page_of(key: str) -> str:
+    """The page of a record file: briefings/x.yaml -> briefings/x.md, sources/x -> sources/x.md."""
+    return (key[:-len(".yaml")] if key.endswith(".yaml") else key) + ".md"
 
 
 def _render(renderer: Renderer, plan) -> str:
@@ -193,7 +200,14 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
 
     def _preview_files(self, files: Files, config, templates: Path) -> Files:
         preview = self.preview
-        changed = preview.cache.changed
+        # A save is shown in two passes: first the pages of the saved files themselves (the
+        # page the analyst is looking at), then every other page that shows them (actors,
+        # questions, sources, the indexes), in a second rebuild that ``briefings serve``
+        # starts at once. ``carry`` holds the saved files between the two.
+        changed = preview.cache.changed | preview.carry
+        first_pass = bool(changed) and not preview.carry
+        own = {_page_of(key) for key in changed}
+        deferred = False
         if preview.env is None:  # compiled templates are kept until a template changes
             preview.env = environment(templates)
         renderer = Renderer(self.index, templates, config.use_directory_urls, preview.env)
@@ -203,6 +217,13 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
             before = preview.pages.get(plan.path)
             stale = (before is None or plan.depends is None or plan.depends != before[1]
                      or not plan.depends.isdisjoint(changed))
+            if stale and first_pass and before is not None and plan.path not in own:
+                deferred = True  # shown as it was until the second pass
+                pages[plan.path] = before
+                file = _PreviewFile.generated(config, plan.path, content=before[0].markdown)
+                file.modified = False
+                self._add(files, config, file)
+                continue
             try:
                 page = renderer.render(plan) if stale else before[0]
             except RenderError as exc:
@@ -213,6 +234,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
             file.modified = before is None or before[0].markdown != page.markdown
             self._add(files, config, file)
         preview.pages = pages
+        preview.carry = set(changed) if deferred else set()
         self.updated = {path: page.updated for path, (page, _) in pages.items() if page.updated}
         preview.rebuilt = set()
         return files

@@ -197,8 +197,19 @@ class PreviewBuilder:
         mkdocs_build(config, serve_url=self.serve_url, dirty=not full)
         self.theme = theme
         self.last = {"full": full, "rendered": self.preview.rendered, "rebuilt": len(self.preview.rebuilt),
-                     "seconds": time.perf_counter() - start}
+                     "seconds": time.perf_counter() - start, "pending": bool(self.preview.carry)}
         return self.last
+
+
+def _rebuild_again(server, rebuild) -> None:
+    """Have the live-reload server rebuild once more after reloading the browsers."""
+    condition = getattr(server, "_rebuild_cond", None)
+    if condition is None or not hasattr(server, "_want_rebuild"):  # another MkDocs: do it now
+        rebuild()
+        return
+    with condition:
+        server._want_rebuild = True
+        condition.notify_all()
 
 
 def serve(root: Path, *, dev_addr: str | None = None, max_marking: str | None = None,
@@ -231,7 +242,10 @@ def serve(root: Path, *, dev_addr: str | None = None, max_marking: str | None = 
                     log.error("the preview was not rebuilt; it shows the last good build until the "
                               "problems above are fixed")
                     return
-                log.info(f"rebuilt {done['rebuilt']} page(s) in {done['seconds']:.2f} s")
+                log.info(f"rebuilt {done['rebuilt']} page(s) in {done['seconds']:.2f} s"
+                         + ("; now the pages that show them" if done["pending"] else ""))
+                if done["pending"]:
+                    _rebuild_again(server, rebuild)
 
             server = LiveReloadServer(builder=rebuild, host=host, port=port, root=str(site_dir),
                                       mount_path=mount_path)

@@ -40,22 +40,29 @@ def test_nothing_changed_rebuilds_nothing(preview):
     assert done["rebuilt"] == 0
 
 
-def test_a_saved_briefing_rebuilds_its_page_and_the_pages_that_show_it(example, preview):
+def test_a_saved_briefing_shows_its_page_first_then_the_pages_that_show_it(example, preview):
     before = search_locations(preview)
+    actor_page = preview.site_dir / "actors" / "josep-borrell" / "index.html"
+    actor_before = actor_page.read_bytes()
     edit(example.root, BRIEFING, "Wants to", "Wants very much to")
-    done = preview()
-    assert not done["full"]
+
+    first = preview()  # the page being edited, at once
+    assert not first["full"] and first["pending"]
     html = (preview.site_dir / "briefings" / "eu-rok-security-dialogue-2024-11" / "index.html").read_text(
         encoding="utf-8")
     assert "Wants very much to" in html
-    actor = (preview.site_dir / "actors" / "josep-borrell" / "index.html").read_text(encoding="utf-8")
-    assert "Wants very much to" in actor
-    # the briefing and the actor pages are rebuilt; the other briefing and the unrelated actors are not
-    assert "briefings/eu-rok-security-dialogue-2024-11/" in preview.preview.rebuilt
+    assert preview.preview.rebuilt == {"briefings/eu-rok-security-dialogue-2024-11/"}
+    assert actor_page.read_bytes() == actor_before
+
+    second = preview()  # then what shows it: its actors, questions, sources and the indexes
+    assert not second["full"] and not second["pending"]
+    assert "Wants very much to" in actor_page.read_text(encoding="utf-8")
     assert "actors/josep-borrell/" in preview.preview.rebuilt
+    assert "briefings/eu-rok-security-dialogue-2024-11/" not in preview.preview.rebuilt
     assert "briefings/dprk-russia-alignment-2024-11/" not in preview.preview.rebuilt
     assert "actors/sergei-lavrov/" not in preview.preview.rebuilt
-    assert done["rebuilt"] < 10
+    assert second["rebuilt"] < 10
+    assert preview()["rebuilt"] == 0  # and then nothing is left to do
     # the search index still covers every page
     assert search_locations(preview) == before
 

@@ -110,10 +110,14 @@ def test_a_save_rebuilds_only_the_pages_that_show_the_briefing(corpus, tmp_path)
         at = original.index("stance: ") + len("stance: ")
         path.write_text(original[:at] + "Freshly edited - " + original[at:], encoding="utf-8")
         done = builder()
-        assert not done["full"]
-        assert 1 <= done["rebuilt"] < total / 10
+        assert not done["full"] and done["pending"]
+        assert done["rebuilt"] == 1  # the saved briefing's page, shown first
         page = tmp_path / "preview" / "briefings" / path.stem / "index.html"
         assert "Freshly edited - " in page.read_text(encoding="utf-8")
+        then = builder()
+        assert not then["pending"]
+        assert 1 <= then["rebuilt"] < total / 10  # its actors: they show its stances
+        assert any(url.startswith("actors/") for url in builder.preview.rebuilt)
     finally:
         path.write_text(original, encoding="utf-8")
 
