@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import json
 import os
+import subprocess
 import sys
+import tempfile
+import threading
 from pathlib import Path
 
 from . import __version__
@@ -73,8 +77,19 @@ def cmd_check(args: argparse.Namespace) -> int:
     return exit_code(result, args.strict)
 
 
+#: Set for the child process of ``briefings build``: the file it hands the staged site over in.
+HANDOFF = "BRIEFINGS_BUILD_HANDOFF"
+
+
 def cmd_build(args: argparse.Namespace) -> int:
-    from .site import BuildFailed, build
+    """Check and build the site. A child process checks and renders the pages; this one
+    then indexes the search and swaps the site in. The child's memory (every record,
+    every MkDocs page) goes back to the system when it exits, so the search indexer's
+    own peak is never added to it."""
+    handoff = os.environ.get(HANDOFF)
+    if handoff is None:
+        return _build_in_child(args)
+    from .site import BuildFailed, build_pages
 
     root = Path(args.path)
     loaded = {"checked": load_and_check(root)}  # handed over below: the build lets go of it
@@ -86,19 +101,65 @@ def cmd_build(args: argparse.Namespace) -> int:
               "then build again", file=sys.stderr)
         return 1
     try:
-        site = build(root.resolve(), site_dir=args.site_dir, max_marking=args.max_marking,
-                     offline=args.offline, checked=loaded.pop("checked"), verbose=args.verbose)
+        staged = build_pages(root.resolve(), site_dir=args.site_dir, max_marking=args.max_marking,
+                             offline=args.offline, checked=loaded.pop("checked"), verbose=args.verbose)
     except BuildFailed as exc:
         reason = "" if str(exc).startswith("Aborted with") else f": {exc}"  # MkDocs logged the reason
         print(f"briefings: the site was not built{reason}; the previous site is unchanged", file=sys.stderr)
         return 1
     kind = "offline site" if args.offline else "site"
     subset = f" (public subset: up to {args.max_marking})" if args.max_marking else ""
-    print(f"Built the {kind}{subset} into {_shown(site)}: {result.briefings} briefings, "
-          f"{result.sources} sources, {result.citations} citations checked.")
+    summary = (f"Built the {kind}{subset} into {_shown(staged.target)}: {result.briefings} briefings, "
+               f"{result.sources} sources, {result.citations} citations checked.\n")
     if args.offline:
-        print(f"Open {_shown(site / 'index.html')} in a browser; it needs no server and no network.")
+        summary += f"Open {_shown(staged.target / 'index.html')} in a browser; it needs no server and no network.\n"
+    Path(handoff).write_text(json.dumps({
+        "staging": str(staged.staging), "target": str(staged.target), "search": staged.search,
+        "part_text": staged.part_text, "summary": summary}), encoding="utf-8")
     return 0
+
+
+def _build_in_child(args: argparse.Namespace) -> int:
+    from .site import BuildFailed, Staged, finish
+
+    with tempfile.TemporaryDirectory(prefix="briefings-build-") as work:
+        handoff = Path(work) / "staged.json"
+        code = _run_relayed([sys.executable, "-m", "build_scripts.cli", *args.argv],
+                            {**os.environ, HANDOFF: str(handoff)})
+        if code != 0 or not handoff.is_file():
+            return code or 1
+        data = json.loads(handoff.read_text(encoding="utf-8"))
+    try:
+        finish(Staged(Path(data["staging"]), Path(data["target"]), data["search"], data["part_text"]))
+    except BuildFailed as exc:
+        print(f"briefings: the site was not built: {exc}; the previous site is unchanged", file=sys.stderr)
+        return 1
+    sys.stdout.write(data["summary"])
+    return 0
+
+
+def _run_relayed(command: list[str], env: dict[str, str]) -> int:
+    """Run ``command``, passing its output on line by line as it comes."""
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               encoding="utf-8", errors="replace")
+
+    def relay(stream, to) -> None:
+        for line in stream:
+            to.write(line)
+            to.flush()
+
+    threads = [threading.Thread(target=relay, args=(process.stdout, sys.stdout), daemon=True),
+               threading.Thread(target=relay, args=(process.stderr, sys.stderr), daemon=True)]
+    for thread in threads:
+        thread.start()
+    try:
+        code = process.wait()
+    except KeyboardInterrupt:
+        process.wait()  # the child got the interrupt too: it removes what it had staged
+        raise
+    for thread in threads:
+        thread.join()
+    return code
 
 
 def _shown(path: Path) -> str:
@@ -255,6 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         return args.func(args)
     except CannotRun as exc:

@@ -17,6 +17,7 @@ import tempfile
 import time
 import urllib.parse
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from .checks import Result
@@ -76,10 +77,28 @@ def load_config(root: Path, *, max_marking: str | None = None, offline: bool = F
     return config
 
 
+@dataclass
+class Staged:
+    """A site built beside its target, waiting for its search index and the swap."""
+
+    staging: Path
+    target: Path
+    search: bool  # index it with Pagefind
+    part_text: int
+
+
 def build(root: Path, *, site_dir: Path | None = None, max_marking: str | None = None,
           offline: bool = False, checked: tuple[Repository, Result] | None = None,
           verbose: bool = False) -> Path:
     """Build the site into ``site_dir`` (default: the config's), replacing it only on success."""
+    return finish(build_pages(root, site_dir=site_dir, max_marking=max_marking, offline=offline,
+                              checked=checked, verbose=verbose))
+
+
+def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | None = None,
+                offline: bool = False, checked: tuple[Repository, Result] | None = None,
+                verbose: bool = False) -> Staged:
+    """Build every page of the site beside ``site_dir``; :func:`finish` indexes and swaps it in."""
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.exceptions import MkDocsException
 
@@ -95,20 +114,30 @@ def build(root: Path, *, site_dir: Path | None = None, max_marking: str | None =
         del checked  # the plugin lets go of the records once the site is written
         try:
             mkdocs_build(config)
-            search = plugin.config.search == "pagefind"  # as on_config left it (not offline)
-            part_text = plugin.config.search_part_text
-            del config, plugin
-            if search:
-                _release_memory()
-                index_site(staging, part_text)
-        except (MkDocsException, OSError, SearchIndexError) as exc:
+        except (MkDocsException, OSError) as exc:
             shutil.rmtree(staging, ignore_errors=True)
             raise BuildFailed(str(exc) or type(exc).__name__) from None
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-    _swap(staging, target)
-    return target
+    # as on_config left it: offline builds and previews use Material's search
+    return Staged(staging, target, plugin.config.search == "pagefind", plugin.config.search_part_text)
+
+
+def finish(staged: Staged) -> Path:
+    """Index the staged site for search (if it uses Pagefind), then swap it in."""
+    try:
+        if staged.search:
+            _release_memory()
+            index_site(staged.staging, staged.part_text)
+    except (OSError, SearchIndexError) as exc:
+        shutil.rmtree(staged.staging, ignore_errors=True)
+        raise BuildFailed(str(exc) or type(exc).__name__) from None
+    except BaseException:
+        shutil.rmtree(staged.staging, ignore_errors=True)
+        raise
+    _swap(staged.staging, staged.target)
+    return staged.target
 
 
 def _release_memory() -> None:

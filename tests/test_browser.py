@@ -164,6 +164,18 @@ def test_search_finds_a_word_that_only_a_source_text_holds(watched, base_url):
     assert watched.errors == []
 
 
+def test_a_two_letter_query_is_searched_once_the_reader_pauses(watched, base_url):
+    watched.page.goto(base_url)
+    box = watched.page.locator(".pagefind-ui__search-input")
+    box.press_sequentially("EU", delay=30)
+    results = watched.page.locator(".pagefind-ui__result")
+    results.first.wait_for(timeout=15000)
+    assert "for EU" in watched.page.locator(".pagefind-ui__message").inner_text()
+    box.fill("")
+    results.first.wait_for(state="detached", timeout=5000)
+    assert watched.errors == []
+
+
 def test_no_request_leaves_the_site_and_no_page_fails(watched, base_url):
     for path in PAGES:
         watched.page.goto(base_url + path)
