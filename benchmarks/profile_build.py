@@ -70,7 +70,7 @@ STAGES = (
     ("  search: on_page_context (index each page)", "material/plugins/search/plugin.py", "on_page_context"),
     ("  search: on_post_build (write the index)", "material/plugins/search/plugin.py", "on_post_build"),
     ("  plugin on_pre_page", "build_scripts/plugin.py", "on_pre_page"),
-    ("  plugin on_post_build: Pagefind (a subprocess: wall time)", "build_scripts/plugin.py", "_pagefind"),
+    ("Pagefind, part by part (subprocesses: wall time)", "build_scripts/search.py", "index_site"),
     ("site swap (rename, remove old site)", "build_scripts/site.py", "_swap"),
 )
 
