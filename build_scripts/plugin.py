@@ -68,12 +68,25 @@ class Preview:
     def reset(self) -> None:
         self.wait()
         self.pages: dict[str, tuple[Page, frozenset[str] | None]] = {}
+        self.files: dict[str, _PreviewFile] = {}
         self.env = None
         self.search_docs: list[dict] | None = None
         self.rendered = 0
         self.rebuilt: set[str] = set()
         #: Files whose dependent pages wait for the second pass of a save (see _preview_files).
         self.carry: set[str] = set()
+
+
+    def file(self, config, path: str, markdown: str, modified: bool) -> "_PreviewFile":
+        """The page's file, kept from one rebuild to the next (making 5,000 MkDocs files
+        anew costs a second of path parsing on every save)."""
+        file = self.files.get(path)
+        if file is None:
+            file = self.files[path] = _PreviewFile.generated(config, path, content=markdown)
+        elif modified:
+            file.content_string = markdown
+        file.modified = modified
+        return file
 
 
 class _PreviewFile(File):
@@ -194,7 +207,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         return files
 
     def _add(self, files: Files, config, file: File) -> None:
-        if files.get_file_from_path(file.src_uri) is not None:
+        if file.src_uri in files.src_uris:  # (a dict lookup: get_file_from_path parses a path)
             raise PluginError(f"{config.docs_dir}/{file.src_uri} clashes with a generated page; rename it")
         files.append(file)
 
@@ -220,9 +233,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
             if stale and first_pass and before is not None and plan.path not in own:
                 deferred = True  # shown as it was until the second pass
                 pages[plan.path] = before
-                file = _PreviewFile.generated(config, plan.path, content=before[0].markdown)
-                file.modified = False
-                self._add(files, config, file)
+                self._add(files, config, preview.file(config, plan.path, before[0].markdown, modified=False))
                 continue
             try:
                 page = renderer.render(plan) if stale else before[0]
@@ -230,9 +241,8 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
                 raise PluginError(f"cannot render the pages: {exc}") from None
             preview.rendered += stale
             pages[plan.path] = (page, plan.depends)
-            file = _PreviewFile.generated(config, page.path, content=page.markdown)
-            file.modified = before is None or before[0].markdown != page.markdown
-            self._add(files, config, file)
+            modified = before is None or before[0].markdown != page.markdown
+            self._add(files, config, preview.file(config, page.path, page.markdown, modified))
         preview.pages = pages
         preview.carry = set(changed) if deferred else set()
         self.updated = {path: page.updated for path, (page, _) in pages.items() if page.updated}
@@ -313,6 +323,8 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
             return
         kept = [doc for doc in preview.search_docs if doc.get("location", "").split("#")[0] not in preview.rebuilt]
         data["docs"] = preview.search_docs = kept + data.get("docs", [])
+        if preview.carry:  # the second pass follows at once and writes the whole index
+            return
 
         def write() -> None:
             staging = path.with_name(path.name + ".new")

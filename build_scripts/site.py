@@ -198,6 +198,7 @@ class PreviewBuilder:
         self.max_marking, self.dev_addr = max_marking, dev_addr
         self.preview = Preview()
         self.theme: tuple | None = None
+        self.theme_env: tuple | None = None
         self.serve_url: str | None = None
         self.last: dict = {}
 
@@ -207,6 +208,13 @@ class PreviewBuilder:
             overrides["dev_addr"] = self.dev_addr
         config = load_config(self.root, max_marking=self.max_marking, **overrides)
         config.plugins["briefings"].preview = self.preview
+        # The theme's templates compile once per theme, not on every save (MkDocs makes a
+        # new Jinja environment for each build, and compiling Material's takes most of a second).
+        stamp = _theme_stamp(self.root)
+        if self.theme_env is None or self.theme_env[0] != stamp:
+            self.theme_env = (stamp, config.theme.get_env())
+        env = self.theme_env[1]
+        config.theme.get_env = lambda: env
         if self.serve_url:
             config.site_url = self.serve_url
         return config
