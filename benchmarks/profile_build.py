@@ -1,6 +1,6 @@
 """Profile ``briefings build`` in process, and say where its time and memory go.
 
-Runs ``build_scripts.cli.main(['build', REPO])`` under cProfile on the synthetic
+Runs ``briefings build`` in process (what its child process and then itself do) under cProfile on the synthetic
 repository of ``bench_build.py`` (generated or reused in ``benchmarks/results/``),
 saves the profile (``benchmarks/results/profile-N.prof``, for ``python -m pstats`` or
 snakeviz), and prints the time of each stage, then the top functions by cumulative
@@ -24,8 +24,11 @@ import cProfile
 import functools
 import gc
 import io
+import json
+import os
 import pstats
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -167,7 +170,7 @@ def memory_by_stage(root: Path, freeze: bool = False) -> None:
         plugin.BriefingsPlugin.on_files = on_files_then_freeze
     after(mkdocs_build, "_build_page", "pages read and converted (_populate_page of all)", once=True)
     after(plugin.BriefingsPlugin, "on_post_build", "pages built (_build_page of all) and search index written")
-    code = cli.main(["build", str(root)])
+    code = build_in_process(root)
     mark("end (site swapped)")
     gc.callbacks.remove(on_gc)
     print(f"{'stage':<60} {'at s':>8} {'RSS MiB':>8} {'peak MiB':>9} {'gc s':>6}  collections (gen 0/1/2)")
@@ -176,6 +179,25 @@ def memory_by_stage(root: Path, freeze: bool = False) -> None:
     print(f"garbage collection in all: {sum(m[3] for m in marks):.1f} s" + (" (gc.freeze() after on_files)" if freeze else ""))
     if code:
         raise SystemExit(code)
+
+
+def build_in_process(root: Path) -> int:
+    """``briefings build`` in this process: what its child process does (check, render,
+    build the pages), then what it does itself (index the search, swap the site in)."""
+    from build_scripts import cli, site
+
+    with tempfile.TemporaryDirectory(prefix="profile-build-") as work:
+        handoff = Path(work) / "staged.json"
+        os.environ[cli.HANDOFF] = str(handoff)
+        try:
+            code = cli.main(["build", str(root)])
+        finally:
+            del os.environ[cli.HANDOFF]
+        if code:
+            return code
+        data = json.loads(handoff.read_text(encoding="utf-8"))
+    site.finish(site.Staged(Path(data["staging"]), Path(data["target"]), data["search"], data["part_text"]))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -207,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
-    code = cli.main(["build", str(root)])
+    code = build_in_process(root)
     profiler.disable()
     wall = time.perf_counter() - started
     if code:

@@ -20,9 +20,9 @@ import json
 import logging
 from collections.abc import Callable
 import os
-import shutil
 import tempfile
 import threading
+import typing
 from pathlib import Path
 
 from mkdocs.config import config_options as opt
@@ -151,8 +151,8 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
     def __init__(self) -> None:
         self.root: Path | None = None
         self.updated: dict[str, str] = {}
-        self.spill: Path | None = None
-        self.spilled: dict[str, Path] = {}
+        self.spill: typing.BinaryIO | None = None
+        self.spilled: dict[str, tuple[int, int]] = {}  # page -> (offset, length) in the spill file
         #: Set by ``briefings build``, which has already loaded and checked the repository.
         self.checked: tuple[Repository, Result] | None = None
         #: Set by ``briefings serve``: state kept between rebuilds.
@@ -250,27 +250,29 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         return files
 
     # MkDocs converts every page to HTML before it writes any, so a large site would sit
-    # whole in memory. Each generated page's HTML waits on disk instead, from its
-    # conversion until its turn to be written, and its Markdown is dropped once converted.
+    # whole in memory. Each generated page's HTML waits in one temporary file instead (one
+    # file: creating thousands of small ones costs seconds), from its conversion until its
+    # turn to be written, and its Markdown is dropped once converted.
 
     def on_page_content(self, html, *, page, config, files):
         if self.preview is None and page.file.generated_by == "briefings":
             page.markdown = ""  # (not None: the title is read from the rendered page)
             page.file._content = None
             if self.spill is None:
-                self.spill = Path(tempfile.mkdtemp(prefix="briefings-pages-"))
-            path = self.spill / f"{len(self.spilled)}.html"
-            path.write_text(html, encoding="utf-8")
-            self.spilled[page.file.src_uri] = path
+                self.spill = tempfile.TemporaryFile(prefix="briefings-pages-")
+            data = html.encode("utf-8")
+            self.spill.seek(0, os.SEEK_END)
+            self.spilled[page.file.src_uri] = (self.spill.tell(), len(data))
+            self.spill.write(data)
             return ""
         return html
 
     @event_priority(100)  # before any other plugin (search) reads the page's HTML
     def on_page_context(self, context, *, page, config, nav):
-        path = self.spilled.pop(page.file.src_uri, None)
-        if path is not None:
-            page.content = path.read_text(encoding="utf-8")
-            path.unlink()
+        where = self.spilled.pop(page.file.src_uri, None)
+        if where is not None:
+            self.spill.seek(where[0])
+            page.content = self.spill.read(where[1]).decode("utf-8")
         return context
 
     def on_post_page(self, output, *, page, config):
@@ -282,7 +284,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
 
     def _clean_spill(self) -> None:
         if self.spill is not None:
-            shutil.rmtree(self.spill, ignore_errors=True)
+            self.spill.close()  # (a temporary file: removed on close)
         self.spill, self.spilled = None, {}
 
     def on_build_error(self, *, error) -> None:
