@@ -1,7 +1,7 @@
 """Index a built site with Pagefind, in parts small enough to keep memory bounded.
 
 Pagefind holds every page it indexes in memory until it writes the index, and peaks at
-about 55 bytes per character of indexed text: one run over 5,000 briefings and their
+about 40 bytes per character of indexed text: one run over 5,000 briefings and their
 15,000 sources would need several GiB. So the pages are split, in path order, into parts
 of at most ``part_text`` characters; each part is indexed by its own Pagefind run (one
 after the other), and the browser merges them at query time with Pagefind's
