@@ -16,6 +16,7 @@ plugins:
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import logging
 from collections.abc import Callable
@@ -160,6 +161,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         #: Set by ``briefings build``, which indexes the search once the build has let go
         #: of its memory (Pagefind's own peak is then all there is).
         self.defer_search = False
+        self.frozen = False  # gc.freeze() is in effect for this build
 
     def on_config(self, config):
         self.root = Path(config.config_file_path or ".").resolve().parent
@@ -195,6 +197,10 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
             raise PluginError(f"no page templates: {templates / 'pages'} is not a folder")
         if self.preview is not None:
             return self._preview_files(files, config, templates)
+        # What lives now (records, cross-references, MkDocs' configuration) lives until the
+        # build ends: the cyclic garbage collector need not scan it again for every page.
+        gc.freeze()
+        self.frozen = True
         renderer = Renderer(self.index, templates, config.use_directory_urls)
         self.updated = {}
         for plan in plan_pages(self.index):
@@ -282,6 +288,11 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
             page.content = None  # written: nothing needs the HTML any more
         return output
 
+    def _unfreeze(self) -> None:
+        if self.frozen:
+            gc.unfreeze()
+            self.frozen = False
+
     def _clean_spill(self) -> None:
         if self.spill is not None:
             self.spill.close()  # (a temporary file: removed on close)
@@ -289,6 +300,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
 
     def on_build_error(self, *, error) -> None:
         self._clean_spill()
+        self._unfreeze()
 
     def on_pre_page(self, page, *, config, files):
         updated = self.updated.get(page.file.src_uri)
@@ -299,6 +311,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
     def on_post_build(self, *, config) -> None:
         self.checked = None  # mkdocs serve reuses the plugin: load afresh on the next build
         self._clean_spill()
+        self._unfreeze()
         self.index = None
         if self.config.search == "pagefind" and not self.defer_search:
             try:
