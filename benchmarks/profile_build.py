@@ -47,7 +47,7 @@ STAGES = (
     ("MkDocs build (mkdocs.commands.build.build)", "mkdocs/commands/build.py", "build"),
     ("  config load", "build_scripts/site.py", "load_config"),
     ("  plugin on_pre_build: cross-reference (build_index)", "build_scripts/index.py", "build_index"),
-    ("  plugin on_files: render_pages", "build_scripts/render.py", "render_pages"),
+    ("  pages rendered as MkDocs reads them (plugin _render)", "build_scripts/plugin.py", "_render"),
     ("    Jinja2 page templates (Template.render)", "jinja2/environment.py", "render",
      "build_scripts/render.py", "render"),
     ("    markdown_block (analyst Markdown: Python-Markdown + nh3)", "build_scripts/render.py", "markdown_block"),
@@ -196,7 +196,7 @@ def build_in_process(root: Path) -> int:
         if code:
             return code
         data = json.loads(handoff.read_text(encoding="utf-8"))
-    site.finish(site.Staged(Path(data["staging"]), Path(data["target"]), data["search"], data["part_text"]))
+    site.finish(site.Staged.from_json(data))
     return 0
 
 

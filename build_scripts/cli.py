@@ -113,9 +113,7 @@ def cmd_build(args: argparse.Namespace) -> int:
                f"{result.sources} sources, {result.citations} citations checked.\n")
     if args.offline:
         summary += f"Open {_shown(staged.target / 'index.html')} in a browser; it needs no server and no network.\n"
-    Path(handoff).write_text(json.dumps({
-        "staging": str(staged.staging), "target": str(staged.target), "search": staged.search,
-        "part_text": staged.part_text, "summary": summary}), encoding="utf-8")
+    Path(handoff).write_text(json.dumps({**staged.as_json(), "summary": summary}), encoding="utf-8")
     return 0
 
 
@@ -130,7 +128,7 @@ def _build_in_child(args: argparse.Namespace) -> int:
             return code or 1
         data = json.loads(handoff.read_text(encoding="utf-8"))
     try:
-        finish(Staged(Path(data["staging"]), Path(data["target"]), data["search"], data["part_text"]))
+        finish(Staged.from_json(data))
     except BuildFailed as exc:
         print(f"briefings: the site was not built: {exc}; the previous site is unchanged", file=sys.stderr)
         return 1

@@ -86,6 +86,14 @@ class Staged:
     search: bool  # index it with Pagefind
     part_text: int
 
+    def as_json(self) -> dict:
+        return {"staging": str(self.staging), "target": str(self.target), "search": self.search,
+                "part_text": self.part_text}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Staged":
+        return cls(Path(data["staging"]), Path(data["target"]), data["search"], data["part_text"])
+
 
 def build(root: Path, *, site_dir: Path | None = None, max_marking: str | None = None,
           offline: bool = False, checked: tuple[Repository, Result] | None = None,
@@ -202,7 +210,8 @@ class PreviewBuilder:
         self.serve_url: str | None = None
         self.last: dict = {}
 
-    def config(self):
+    def config(self, stamp: tuple | None = None):
+        """The configuration of the next rebuild (``stamp``: the theme's, if already taken)."""
         overrides = {"site_dir": str(self.site_dir), "strict": False}
         if self.dev_addr:
             overrides["dev_addr"] = self.dev_addr
@@ -210,7 +219,7 @@ class PreviewBuilder:
         config.plugins["briefings"].preview = self.preview
         # The theme's templates compile once per theme, not on every save (MkDocs makes a
         # new Jinja environment for each build, and compiling Material's takes most of a second).
-        stamp = _theme_stamp(self.root)
+        stamp = stamp if stamp is not None else _theme_stamp(self.root)
         if self.theme_env is None or self.theme_env[0] != stamp:
             self.theme_env = (stamp, config.theme.get_env())
         env = self.theme_env[1]
@@ -228,7 +237,7 @@ class PreviewBuilder:
         full = full or theme != self.theme
         if full:
             self.preview.reset()
-        config = self.config()
+        config = self.config(theme)
         if not full:  # the 404 page and the sitemap list no generated page: keep the first build's
             config.theme.static_templates.difference_update({"404.html", "sitemap.xml"})
         mkdocs_build(config, serve_url=self.serve_url, dirty=not full)
