@@ -134,8 +134,8 @@ def build_index(repo: Repository, max_marking: str = TLP_ORDER[-1],
             if not cited or cited[-1] is not briefing:
                 cited.append(briefing)  # briefings come newest first
 
-    # One source at a time: a text's quote map (8 bytes a character) is dropped before the
-    # next is built, unless the preview keeps them all in ``mapped`` between rebuilds.
+    # One source at a time: a text's normal form (as long as the text) is dropped before
+    # the next is built, unless the preview keeps them all in ``mapped`` between rebuilds.
     passages: dict[str, dict[tuple[int, int], Passage]] = {}
     for source_id, cites in pending.items():
         text = sources[source_id].text or ""

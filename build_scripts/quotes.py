@@ -8,12 +8,11 @@ source, in order.
 
 from __future__ import annotations
 
-import functools
-
+import bisect
 import difflib
+import functools
 import re
 import unicodedata
-from array import array
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
@@ -103,7 +102,49 @@ def first_missing(parts: list[str], haystack: str) -> int:
 
 
 _RUNS = re.compile(r"\s{2,}|-{2,}")
-_ONE_SPACE = re.compile(r"\s")
+# Most typographic quotes and dashes fold to one ASCII character each and compose with
+# nothing (no decomposition, not combining), so a run made only of them keeps every
+# position and needs no breakpoint.
+_ONE_TO_ONE_CHARS = "".join(
+    c for c, r in _REPLACEMENT.items()
+    if not unicodedata.decomposition(c) and not unicodedata.combining(c) and _fold(c) == r)
+_ONE_TO_ONE = str.maketrans({c: _REPLACEMENT[c] for c in _ONE_TO_ONE_CHARS})
+_ONLY_ONE_TO_ONE = re.compile(f"[{re.escape(_ONE_TO_ONE_CHARS)}]+")
+
+
+def _one_to_one(match: re.Match) -> str:
+    return match.group().translate(_ONE_TO_ONE)
+
+
+_FOLDS_OTHERWISE = re.compile(f"[^\\x00-\\x7f{re.escape(_ONE_TO_ONE_CHARS)}]")
+
+
+class _Offsets:
+    """A map of positions that moves in step (slope one) between a few breakpoints.
+
+    Only where the step breaks (a collapsed run, a character that folds to several)
+    is a breakpoint stored, instead of one offset per character.
+    """
+
+    __slots__ = ("keys", "values")
+
+    def __init__(self) -> None:
+        self.keys: list[int] = [0]
+        self.values: list[int] = [0]
+
+    def add(self, key: int, value: int) -> None:
+        """From ``key`` on, positions map to ``value`` onwards."""
+        if self.values[-1] + key - self.keys[-1] == value:
+            return  # already where the current step leads
+        if self.keys[-1] == key:
+            self.values[-1] = value
+        else:
+            self.keys.append(key)
+            self.values.append(value)
+
+    def __getitem__(self, key: int) -> int:
+        at = bisect.bisect_right(self.keys, key) - 1
+        return self.values[at] + key - self.keys[at]
 
 
 @dataclass
@@ -112,50 +153,73 @@ class Mapped:
 
     original: str
     text: str
-    origin: array  # origin[i]: index in ``original`` of text[i]; one sentinel at the end
+    folded: _Offsets = field(repr=False, compare=False)  # folded position -> original
+    kept: _Offsets = field(repr=False, compare=False)  # text position -> folded
     located: dict = field(default_factory=dict, repr=False, compare=False)  # quote -> spans
 
     @classmethod
     def build(cls, original: str) -> "Mapped":
         chars: list[str] = []
-        origin = array("l")
-        position = 0
+        folded = _Offsets()
+        length = 0  # of the folded text so far
+        position = 0  # in ``original``
 
         def emit_ascii(stop: int) -> None:
+            nonlocal length
+            folded.add(length, position)
             chars.append(original[position:stop].lower())
-            origin.extend(range(position, stop))
+            length += stop - position
 
-        for run in _NON_ASCII.finditer(original):
+        if not _FOLDS_OTHERWISE.search(original):  # the common case: one fold, no breakpoint
+            chars.append(_ONLY_ONE_TO_ONE.sub(_one_to_one, original).lower())
+            length = position = len(original)
+        for run in _NON_ASCII.finditer(original, position):
+            if _ONLY_ONE_TO_ONE.fullmatch(run.group()):
+                emit_ascii(run.start())
+                chars.append(run.group().translate(_ONE_TO_ONE))
+                length += len(run.group())
+                position = run.end()
+                continue
             # The ASCII character before a run may compose with it (e + U+0301 = é).
             start = max(position, run.start() - 1)
             emit_ascii(start)
-            for offset, folded in _fold_groups(original[start:run.end()]):
-                chars.append(folded)
-                origin.extend([start + offset] * len(folded))
+            for offset, group in _fold_groups(original[start:run.end()]):
+                for index in range(len(group)):
+                    folded.add(length + index, start + offset)
+                chars.append(group)
+                length += len(group)
             position = run.end()
         emit_ascii(len(original))
+        folded.add(length, len(original))
         folded_text = "".join(chars)
-        # Collapse white space and dash runs, keeping the origin of each kept character.
-        kept: list[str] = []
-        kept_origin = array("l")
+        # Collapse white space and dash runs to one character each.
+        pieces: list[str] = []
+        kept = _Offsets()
         last = 0
+        size = 0
         # Only runs of two or more characters change the length; single white space
-        # characters become a space in place (no need to touch their origin).
+        # characters become a space in place.
         for run in _RUNS.finditer(folded_text):
             start, end = run.span()
-            kept.append(folded_text[last:start])
-            kept_origin.extend(origin[last:start])
-            kept.append(" " if folded_text[start].isspace() else "-")
-            kept_origin.append(origin[start])
+            pieces.append(folded_text[last:start])
+            pieces.append(" " if folded_text[start].isspace() else "-")
+            size += start - last + 1
+            kept.add(size, end)
             last = end
-        kept.append(folded_text[last:])
-        kept_origin.extend(origin[last:])
-        kept_origin.append(len(original))
-        return cls(original, _ONE_SPACE.sub(" ", "".join(kept)), kept_origin)
+        pieces.append(folded_text[last:])
+        return cls(original, _OTHER_SPACE.sub(" ", "".join(pieces)), folded, kept)
+
+    def origin(self, index: int) -> int:
+        """Index in ``original`` of ``text[index]`` (``len(original)`` at the end)."""
+        return self.folded[self.kept[index]]
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The span of ``original`` that produced ``text[start:end]``, trimmed of spaces."""
-        first, after = self.origin[start], self.origin[end]
+        first, after = self.origin(start), self.origin(end)
+        # A match that ends inside what one character folded to (ß → ss) takes it whole.
+        while start < end < len(self.text) and self.origin(end - 1) == after:
+            end += 1
+            after = self.origin(end)
         while after > first and self.original[after - 1].isspace():
             after -= 1
         return first, after

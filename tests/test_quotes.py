@@ -114,6 +114,23 @@ def test_located_span_of_a_quote_covers_its_words(case):
     assert quotes.normalise(located).strip() == quotes.normalise(" ".join(run)).strip()
 
 
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_TRICKY.replace("\u2026", "") + "  b-\u2014\u2019"), max_size=40),
+       st.data())
+def test_located_span_maps_back_through_folding_and_collapsed_runs(text, data):
+    # (Without "…", an elision mark once normalised.)
+    mapped = quotes.Mapped.build(text)
+    words = [w for w in text.split() if quotes.normalise(w).strip(" -")]
+    assume(words)
+    quote = data.draw(st.sampled_from(words))
+    spans = mapped.locate(quote)
+    assert spans is not None
+    (first, after), = spans
+    assert 0 <= first <= after <= len(text)
+    assert quotes.normalise(quote).strip() in quotes.normalise(text[first:after])
+    assert mapped.origin(len(mapped.text)) == len(text)
+
+
 def test_closest_passage_reports_line_and_similarity():
     near = quotes.closest_passage(quotes.quote_parts("invest more in piece")[0], TEXTS[1])
     assert near is not None
