@@ -79,16 +79,32 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 #: Set for the child process of ``briefings build``: the file it hands the staged site over in.
 HANDOFF = "BRIEFINGS_BUILD_HANDOFF"
+#: Repositories whose records and sources take more bytes than this (about 400 briefings)
+#: are checked and rendered in a child process; smaller ones are built in this process,
+#: where a second interpreter would cost more time than the memory it gives back.
+CHILD_ABOVE_BYTES = 10_000_000
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    """Check and build the site. A child process checks and renders the pages; this one
-    then indexes the search and swaps the site in. The child's memory (every record,
-    every MkDocs page) goes back to the system when it exits, so the search indexer's
-    own peak is never added to it."""
+    """Check and build the site. For a large repository a child process checks and renders
+    the pages; this one then indexes the search and swaps the site in. The child's memory
+    (every record, every MkDocs page) goes back to the system when it exits, so the search
+    indexer's own peak is never added to it."""
     handoff = os.environ.get(HANDOFF)
-    if handoff is None:
+    if handoff is None and _size_over(Path(args.path), CHILD_ABOVE_BYTES):
         return _build_in_child(args)
+    rendered = _check_and_render(args)
+    if isinstance(rendered, int):
+        return rendered
+    staged, summary = rendered
+    if handoff is not None:
+        Path(handoff).write_text(json.dumps({**staged.as_json(), "summary": summary}), encoding="utf-8")
+        return 0
+    return _finish(staged, summary)
+
+
+def _check_and_render(args: argparse.Namespace):
+    """The staged site and the summary to print, or the exit code when nothing was built."""
     from .site import BuildFailed, build_pages
 
     root = Path(args.path)
@@ -113,12 +129,46 @@ def cmd_build(args: argparse.Namespace) -> int:
                f"{result.sources} sources, {result.citations} citations checked.\n")
     if args.offline:
         summary += f"Open {_shown(staged.target / 'index.html')} in a browser; it needs no server and no network.\n"
-    Path(handoff).write_text(json.dumps({**staged.as_json(), "summary": summary}), encoding="utf-8")
+    return staged, summary
+
+
+def _finish(staged, summary: str) -> int:
+    """Index the search, swap the site in and say so."""
+    from .site import BuildFailed, finish
+
+    try:
+        finish(staged)
+    except BuildFailed as exc:
+        print(f"briefings: the site was not built: {exc}; the previous site is unchanged", file=sys.stderr)
+        return 1
+    sys.stdout.write(summary)
     return 0
 
 
+def _size_over(root: Path, limit: int) -> bool:
+    """Whether the files under ``briefings/`` and ``sources/`` take more than ``limit`` bytes."""
+    total = 0
+    folders = [root / "briefings", root / "sources"]
+    while folders:
+        try:
+            entries = list(os.scandir(folders.pop()))
+        except OSError:
+            continue  # a missing folder: the check names it
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(Path(entry.path))
+                elif entry.is_file():
+                    total += entry.stat().st_size
+            except OSError:
+                continue
+            if total > limit:
+                return True
+    return False
+
+
 def _build_in_child(args: argparse.Namespace) -> int:
-    from .site import BuildFailed, Staged, finish
+    from .site import Staged
 
     with tempfile.TemporaryDirectory(prefix="briefings-build-") as work:
         handoff = Path(work) / "staged.json"
@@ -127,13 +177,7 @@ def _build_in_child(args: argparse.Namespace) -> int:
         if code != 0 or not handoff.is_file():
             return code or 1
         data = json.loads(handoff.read_text(encoding="utf-8"))
-    try:
-        finish(Staged.from_json(data))
-    except BuildFailed as exc:
-        print(f"briefings: the site was not built: {exc}; the previous site is unchanged", file=sys.stderr)
-        return 1
-    sys.stdout.write(data["summary"])
-    return 0
+    return _finish(Staged.from_json(data), data["summary"])
 
 
 def _run_relayed(command: list[str], env: dict[str, str]) -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from build_scripts import cli
 from build_scripts.cli import main
 
 
@@ -56,6 +57,25 @@ def resolve(site: Path, page: Path, url: str) -> tuple[Path, str]:
     return path, urllib.parse.unquote(parts.fragment)
 
 
+@pytest.fixture(params=["in process", "in a child process"])
+def build_process(request, monkeypatch):
+    """Build a small repository as a large one is built too: its pages in a child process.
+
+    Yields the commands the build ran as child processes.
+    """
+    spawned: list[list[str]] = []
+    relay = cli._run_relayed
+
+    def spy(command, env):
+        spawned.append(command)
+        return relay(command, env)
+
+    monkeypatch.setattr(cli, "_run_relayed", spy)
+    if request.param == "in a child process":
+        monkeypatch.setattr(cli, "CHILD_ABOVE_BYTES", 0)
+    yield spawned
+
+
 @pytest.fixture
 def built(example, capsys):
     assert main(["build", str(example.root)]) == 0
@@ -72,8 +92,9 @@ def test_mkdocs_build_strict_builds_the_example(example, tmp_path):
     assert (tmp_path / "out" / "briefings" / "dprk-russia-alignment-2024-11" / "index.html").is_file()
 
 
-def test_briefings_build_reports_what_it_built(example, capsys):
+def test_briefings_build_reports_what_it_built(example, capsys, build_process):
     assert main(["build", str(example.root)]) == 0
+    assert len(build_process) == (0 if cli.CHILD_ABOVE_BYTES else 1)
     out = capsys.readouterr().out
     assert out.endswith("2 briefings, 2 sources, 44 citations checked.\n")
     for url in ("index.html", "briefings/index.html", "briefings/eu-rok-security-dialogue-2024-11/index.html",
@@ -143,7 +164,7 @@ def test_no_page_loads_anything_from_outside_the_site(built):
     assert "fonts.googleapis" not in css and "@import url(http" not in css
 
 
-def test_a_failed_build_leaves_the_previous_site_untouched(example, capsys):
+def test_a_failed_build_leaves_the_previous_site_untouched(example, capsys, build_process):
     assert main(["build", str(example.root)]) == 0
     site = example.root / "site"
     before = {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
@@ -160,7 +181,7 @@ def test_a_failed_build_leaves_the_previous_site_untouched(example, capsys):
     assert sorted(p.name for p in example.root.iterdir() if p.name.startswith(".site")) == []
 
 
-def test_a_broken_template_fails_the_build_and_keeps_the_old_site(example, capsys):
+def test_a_broken_template_fails_the_build_and_keeps_the_old_site(example, capsys, build_process):
     assert main(["build", str(example.root)]) == 0
     marker = (example.root / "site" / "index.html").read_bytes()
     template = example.root / "templates" / "pages" / "home.md.j2"
@@ -182,8 +203,10 @@ def test_the_offline_build_works_from_the_file_system(example, capsys):
     assert (site / "assets" / "javascripts" / "iframe-worker.js").is_file()
 
 
-def test_two_builds_of_the_same_input_are_identical_but_for_the_guide_dates(example, tmp_path, capsys):
+def test_two_builds_of_the_same_input_are_identical_but_for_the_guide_dates(example, tmp_path, capsys,
+                                                                           monkeypatch):
     assert main(["build", str(example.root), "--site-dir", str(tmp_path / "one")]) == 0
+    monkeypatch.setattr(cli, "CHILD_ABOVE_BYTES", 0)  # as a large repository is built
     assert main(["build", str(example.root), "--site-dir", str(tmp_path / "two")]) == 0
 
     def files(root: Path) -> dict:
