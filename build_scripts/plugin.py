@@ -212,6 +212,14 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
             self._add(files, config, file)
         return files
 
+    def on_env(self, env, *, config, files):
+        # Jinja checks each template's file for changes every time a page includes it
+        # (Material's base template includes some forty partials): one stat call each.
+        # Templates do not change during a build, and the preview makes a new environment
+        # when one does.
+        env.auto_reload = False
+        return env
+
     def _add(self, files: Files, config, file: File) -> None:
         if file.src_uri in files.src_uris:  # (a dict lookup: get_file_from_path parses a path)
             raise PluginError(f"{config.docs_dir}/{file.src_uri} clashes with a generated page; rename it")

@@ -243,6 +243,7 @@ def environment(templates: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # a new environment is made when a template changes
     )
     env.filters["md"] = markdown_block
     env.filters["mdi"] = markdown_inline

@@ -78,6 +78,17 @@ def test_a_broken_quote_keeps_the_last_good_preview(example, preview):
     assert preview()["rebuilt"] == 0  # back as it was: nothing to rebuild
 
 
+def test_a_changed_theme_override_shows_on_the_next_rebuild(example, preview):
+    # The theme's compiled templates are kept between saves, and do not look at their
+    # files again by themselves: the preview must notice the change.
+    path = example.root / "templates" / "overrides" / "main.html"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        '<div data-pagefind-body>', '<div data-pagefind-body class="brf-changed-theme">'), encoding="utf-8")
+    assert preview()["full"]
+    assert "brf-changed-theme" in (preview.site_dir / "actors" / "josep-borrell" / "index.html").read_text(
+        encoding="utf-8")
+
+
 def test_a_changed_template_rebuilds_everything(example, preview):
     path = example.root / "templates" / "pages" / "actor.md.j2"
     path.write_text(path.read_text(encoding="utf-8") + "\n<p class=\"brf-new\">new footer</p>\n", encoding="utf-8")
