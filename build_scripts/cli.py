@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import typing
 from pathlib import Path
 
 from . import __version__
@@ -368,5 +369,21 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def run() -> typing.NoReturn:
+    """The ``briefings`` command: :func:`main`, then an exit without Python's teardown.
+
+    Freeing a large repository's records object by object at exit took seconds (4.6 s at
+    5,000 briefings) for memory the system takes back at once. Everything the command
+    writes is closed by then; only the standard streams need flushing.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be said
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

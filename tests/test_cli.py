@@ -122,3 +122,17 @@ def test_console_script_runs(repo):
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["summary"]["errors"] == 0
+
+
+def test_console_script_says_everything_before_it_exits(repo):
+    # The command exits without Python's teardown: what it printed into a pipe must still
+    # arrive whole, and its exit code unchanged.
+    repo.write("briefings/b.yaml", BRIEFING.replace("title: EU and Korea", "title: [unclosed"))
+    done = subprocess.run([sys.executable, "-m", "build_scripts.cli", "check", str(repo.root), "--format", "json"],
+                          capture_output=True, text=True)
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["summary"]["errors"] >= 1
+    missing = subprocess.run([sys.executable, "-m", "build_scripts.cli", "check", str(repo.root / "missing")],
+                             capture_output=True, text=True)
+    assert (missing.returncode, missing.stdout) == (2, "")
+    assert missing.stderr == f"briefings: {repo.root / 'missing'} is not a folder\n"
