@@ -7,9 +7,8 @@ interpreter, and adds up the wall-clock time spent in each stage:
 
     nice -n 10 python benchmarks/bench_stages.py --briefings 1000
 
-The repository and the floor's pages are those of ``bench_build.py`` (run it first, or
-this script prepares them the same way). Pagefind is left out of both: it is the same
-function on the same pages.
+The repository and the floor's pages are prepared by ``bench_build.py``, as for its own
+runs. Pagefind is left out of both: it is the same function on the same pages.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_build import FLOOR_CONFIG, FLOOR_DIR, RESULTS, repository  # noqa: E402
+from bench_build import FLOOR_CONFIG, FLOOR_DIR, _shown  # noqa: E402
 
 #: (label, module, attribute) of each timed stage; a stage nested in another is indented.
 STAGES = (
@@ -113,10 +112,11 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["NO_MKDOCS_2_WARNING"] = "1"
         print(json.dumps(_measure(args.measure, args.repo)))
         return 0
-    repo = repository(args.briefings, 3 * args.briefings, 10, 0, None).resolve()
-    if not (repo / FLOOR_CONFIG).is_file():
-        subprocess.run([sys.executable, str(HERE / "bench_build.py"), "--briefings", str(args.briefings),
-                        "--prepare-only"], check=True, stdout=subprocess.DEVNULL)
+    # bench_build.py generates (or reuses) the repository and renders the floor's pages
+    # afresh, from the current templates; its last line names the repository.
+    prepared = subprocess.run([sys.executable, str(HERE / "bench_build.py"), "--briefings", str(args.briefings),
+                               "--prepare-only"], check=True, stdout=subprocess.PIPE, text=True).stdout
+    repo = Path(json.loads(prepared.strip().splitlines()[-1])[0])
     results = {}
     for mode in ("floor", "build"):
         print(f"measuring the {mode} ...", file=sys.stderr)
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         floor, build = results["floor"].get(label, 0.0), results["build"].get(label, 0.0)
         if floor >= 0.05 or build >= 0.05:
             print(f"{label:40s} {floor:8.2f} {build:8.2f}")
-    print(f"repository: {repo.relative_to(RESULTS.parent.parent) if repo.is_relative_to(RESULTS.parent.parent) else repo}")
+    print(f"repository: {_shown(repo)}")
     print(f"reproduce:  nice -n 10 python benchmarks/bench_stages.py --briefings {args.briefings}")
     return 0
 

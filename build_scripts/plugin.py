@@ -77,7 +77,6 @@ class Preview:
         #: Files whose dependent pages wait for the second pass of a save (see _preview_files).
         self.carry: set[str] = set()
 
-
     def file(self, config, path: str, markdown: str, modified: bool) -> "_PreviewFile":
         """The page's file, kept from one rebuild to the next (making 5,000 MkDocs files
         anew costs a second of path parsing on every save)."""
