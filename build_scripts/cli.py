@@ -119,7 +119,8 @@ def _check_and_render(args: argparse.Namespace):
         return 1
     try:
         staged = build_pages(root.resolve(), site_dir=args.site_dir, max_marking=args.max_marking,
-                             offline=args.offline, checked=loaded.pop("checked"), verbose=args.verbose)
+                             offline=args.offline, checked=loaded.pop("checked"), verbose=args.verbose,
+                             strict=args.strict)
     except BuildFailed as exc:
         reason = "" if str(exc).startswith("Aborted with") else f": {exc}"  # MkDocs logged the reason
         print(f"briefings: the site was not built{reason}; the previous site is unchanged", file=sys.stderr)
@@ -223,7 +224,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("briefings: fix the errors above, then serve again", file=sys.stderr)
         return 1
     try:
-        serve(root.resolve(), dev_addr=args.dev_addr, max_marking=args.max_marking, open_in_browser=args.open)
+        serve(root.resolve(), dev_addr=args.dev_addr, max_marking=args.max_marking, open_in_browser=args.open,
+              shown=result.diagnostics)
     except BuildFailed as exc:
         print(f"briefings: cannot serve the site: {exc}", file=sys.stderr)
         return 1

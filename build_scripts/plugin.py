@@ -15,6 +15,7 @@ plugins:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gc
 import json
@@ -26,6 +27,7 @@ import threading
 import typing
 from pathlib import Path
 
+import jinja2
 from mkdocs.config import config_options as opt
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
@@ -33,12 +35,14 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 
 from .checks import Result, check_repository
+from .diagnostics import Severity
 from .index import build_index
 from .model import TLP_ORDER
-from .render import Page, RenderError, Renderer, environment, plan_pages
+from .render import Page, RenderError, Renderer, Utf8Loader, environment, plan_pages
 from .repo import LoadCache, Repository, load_repository
 from .report import as_text
 from .search import PART_TEXT, SearchIndexError, index_site
+from .watchdog import Watchdog
 
 log = logging.getLogger("mkdocs.plugins.briefings")
 
@@ -58,6 +62,8 @@ class Preview:
         self.cache = LoadCache()
         self.mapped: dict = {}  # source text -> its quote map
         self.writer: threading.Thread | None = None
+        #: Warnings shown already (by ``briefings serve`` or an earlier rebuild): shown once.
+        self.reported: set = set()
         self.reset()
 
     def wait(self) -> None:
@@ -103,7 +109,9 @@ def _page_of(key: str) -> str:
     return (key[:-len(".yaml")] if key.endswith(".yaml") else key) + ".md"
 
 
-def _render(renderer: Renderer, plan) -> str:
+def _render(renderer: Renderer, plan, watchdog: Watchdog | None = None) -> str:
+    if watchdog is not None:
+        watchdog.kick()
     try:
         return renderer.render(plan).markdown
     except RenderError as exc:
@@ -143,6 +151,9 @@ class BriefingsConfig(Config):
     #: Pagefind indexes the site in parts of at most this many characters of page text,
     #: one run at a time, so its memory stays bounded however large the site grows.
     search_part_text = opt.Type(int, default=PART_TEXT)
+    #: Seconds a page may take to render (its template, then the theme's) before the build
+    #: stops it: an endless loop in a template ends the build instead of hanging it.
+    render_timeout = opt.Type((int, float), default=60)
 
 
 class BriefingsPlugin(BasePlugin[BriefingsConfig]):
@@ -161,6 +172,9 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         #: of its memory (Pagefind's own peak is then all there is).
         self.defer_search = False
         self.frozen = False  # gc.freeze() is in effect for this build
+        #: Set by ``briefings build``: it has printed the check's diagnostics already.
+        self.reported = False
+        self.watchdog: Watchdog | None = None
 
     def on_config(self, config):
         self.root = Path(config.config_file_path or ".").resolve().parent
@@ -178,17 +192,36 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
 
     def on_pre_build(self, *, config) -> None:
         assert self.root is not None
+        self.watchdog = Watchdog(self.config.render_timeout).start()
         if self.checked is None:
             repo = load_repository(self.root, self.preview.cache if self.preview else None)
             self.checked = repo, check_repository(repo)
         repo, result = self.checked
-        if result.diagnostics:
-            for line in as_text(result, self.root).rstrip("\n").split("\n"):
-                (log.error if result.errors else log.warning)(line)
+        if not self.reported:
+            self._report(result)
         if result.errors:
             raise PluginError(f"the briefings have {result.errors} error(s); nothing was built. "
                               "Fix them (see above, or run 'briefings check'), then build again.")
+        if result.warnings and config.strict:
+            raise PluginError(f"the briefings have {result.warnings} warning(s) and the build is strict; "
+                              "nothing was built. Fix them (see above), or build without strict.")
         self.index = build_index(repo, self.config.max_marking, self.preview.mapped if self.preview else None)
+        self.watchdog.kick()
+
+    def _report(self, result: Result) -> None:
+        """Log the check's diagnostics, each once: a preview logs only those not shown before.
+
+        Warnings go out at the level of information: they never stop a build (MkDocs'
+        ``strict`` counts warnings it logs), unless the build is strict (see on_pre_build).
+        """
+        if self.preview is not None:
+            shown = self.preview.reported
+            result = dataclasses.replace(result, diagnostics=[
+                d for d in result.diagnostics if d not in shown or d.severity is Severity.ERROR])
+            self.preview.reported = shown | set(result.diagnostics)
+        if result.diagnostics:
+            for line in as_text(result, self.root).rstrip("\n").split("\n"):
+                (log.error if result.errors else log.info)(line)
 
     def on_files(self, files: Files, *, config) -> Files:
         templates = self.root / self.config.templates
@@ -205,7 +238,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         for plan in plan_pages(self.index):
             file = File.generated(config, plan.path, content="")
             file.__class__, file._content = _LazyFile, None
-            file.render = functools.partial(_render, renderer, plan)
+            file.render = functools.partial(_render, renderer, plan, self.watchdog)
             if plan.updated:
                 self.updated[plan.path] = str(plan.updated)
             self._add(files, config, file)
@@ -217,7 +250,18 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         # Templates do not change during a build, and the preview makes a new environment
         # when one does.
         env.auto_reload = False
+        if type(env.loader) is jinja2.FileSystemLoader:  # a template that is not UTF-8: file and line
+            env.loader = Utf8Loader(env.loader.searchpath)
         return env
+
+    def _kick(self) -> None:
+        if self.watchdog is not None:
+            self.watchdog.kick()
+
+    def stop_watchdog(self) -> None:
+        if self.watchdog is not None:
+            self.watchdog.stop()
+            self.watchdog = None
 
     def _add(self, files: Files, config, file: File) -> None:
         if file.src_uri in files.src_uris:  # (a dict lookup: get_file_from_path parses a path)
@@ -268,6 +312,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
     # turn to be written, and its Markdown is dropped once converted.
 
     def on_page_content(self, html, *, page, config, files):
+        self._kick()
         if self.preview is None and page.file.generated_by == "briefings":
             page.markdown = ""  # (not None: the title is read from the rendered page)
             page.file._content = None
@@ -282,6 +327,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
 
     @event_priority(100)  # before any other plugin (search) reads the page's HTML
     def on_page_context(self, context, *, page, config, nav):
+        self._kick()
         where = self.spilled.pop(page.file.src_uri, None)
         if where is not None:
             self.spill.seek(where[0])
@@ -289,6 +335,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         return context
 
     def on_post_page(self, output, *, page, config):
+        self._kick()
         if self.preview is not None:
             self.preview.rebuilt.add(page.url)
         elif page.file.generated_by == "briefings":
@@ -306,16 +353,19 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         self.spill, self.spilled = None, {}
 
     def on_build_error(self, *, error) -> None:
+        self.stop_watchdog()
         self._clean_spill()
         self._unfreeze()
 
     def on_pre_page(self, page, *, config, files):
+        self._kick()
         updated = self.updated.get(page.file.src_uri)
         if updated:  # the sitemap's lastmod: when the records changed, not when the site was built
             page.update_date = updated
         return page
 
     def on_post_build(self, *, config) -> None:
+        self.stop_watchdog()
         self.checked = None  # mkdocs serve reuses the plugin: load afresh on the next build
         self._clean_spill()
         self._unfreeze()

@@ -40,26 +40,62 @@ class RenderError(Exception):
     """A template could not be rendered; the message names the template file and line."""
 
 
-def _template_error(exc: jinja2.TemplateError, templates: Path, fallback: str) -> RenderError:
-    """Where in which template ``exc`` happened, from the error or from its traceback."""
+def template_failure(exc: BaseException, root: Path) -> str | None:
+    """``file:line: what went wrong`` for an error raised while rendering a template, the
+    file shown relative to ``root``; ``None`` when no template is involved.
+
+    Besides Jinja's own errors this covers what a template's code raises (a division by
+    zero, a macro that calls itself for ever, a render stopped by the watchdog).
+    """
+    from .watchdog import RenderTimeout
+
     where = None
     if isinstance(exc, jinja2.TemplateSyntaxError) and exc.lineno:
-        where = (exc.filename or exc.name or fallback, exc.lineno)
+        where = (exc.filename or exc.name or "?", exc.lineno)
     else:
         tb = exc.__traceback__
-        while tb is not None:
+        while tb is not None:  # the innermost frame of a template file
             filename = tb.tb_frame.f_code.co_filename
-            if filename.endswith(".j2"):
+            if filename.endswith((".j2", ".html", ".xml", ".md")) and Path(filename).is_file():
                 where = (filename, tb.tb_lineno)
             tb = tb.tb_next
     if where is None:
-        return RenderError(f"{templates / 'pages' / fallback}: {exc}")
+        return None
     filename, line = where
     try:
-        shown = Path(filename).resolve().relative_to(templates.resolve().parent)
+        shown = Path(filename).resolve().relative_to(root.resolve())
     except ValueError:
         shown = Path(filename)
-    return RenderError(f"{shown}:{line}: {exc.message or exc}")
+    if isinstance(exc, RenderTimeout):
+        what = ("rendering was stopped after render_timeout seconds without progress (see the "
+                "briefings plugin in mkdocs.yml): an endless or enormous loop in the template?")
+    elif isinstance(exc, RecursionError):
+        what = "a macro or include that calls itself without end (maximum recursion depth exceeded)"
+    elif isinstance(exc, jinja2.TemplateError):
+        what = exc.message or str(exc)
+    else:
+        what = f"{exc} ({type(exc).__name__})"
+    return f"{shown}:{line}: {what}"
+
+
+class Utf8Loader(jinja2.FileSystemLoader):
+    """Jinja's file loader, with a file that is not UTF-8 reported by its path and line."""
+
+    def get_source(self, environment, template):
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as exc:
+            pieces = jinja2.loaders.split_template_path(template)
+            for folder in self.searchpath:
+                path = Path(folder, *pieces)
+                if path.is_file():
+                    break
+            data = exc.object if isinstance(exc.object, bytes) else b""
+            line = data.count(b"\n", 0, exc.start) + 1
+            column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+            raise jinja2.TemplateSyntaxError(
+                f"the file is not UTF-8 text: byte 0x{data[exc.start]:02x} at column {column} "
+                "cannot be read; save the template as UTF-8", line, template, str(path)) from None
 
 
 @dataclass(frozen=True)
@@ -237,7 +273,7 @@ def groupby_month(briefings) -> list[tuple[Month, list]]:
 
 def environment(templates: Path) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates / "pages")),
+        loader=Utf8Loader(str(templates / "pages")),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -363,8 +399,11 @@ class Renderer:
                 **plan.context)
         except jinja2.TemplateNotFound as exc:
             raise RenderError(f"{self.templates / 'pages' / str(exc.name)}: template not found") from None
-        except jinja2.TemplateError as exc:
-            raise _template_error(exc, self.templates, plan.template) from None
+        except Exception as exc:  # what the template's own code raised, too
+            where = template_failure(exc, self.templates.parent)
+            if where is None:
+                where = f"{self.templates / 'pages' / plan.template}: {exc} ({type(exc).__name__})"
+            raise RenderError(where) from None
         return Page(path, text, str(plan.updated) if plan.updated else None)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import html
 import logging
 import os
 import shutil
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .checks import Result
+from .render import template_failure
 from .repo import Repository
 from .search import SearchIndexError, index_site
 
@@ -69,6 +71,7 @@ def load_config(root: Path, *, max_marking: str | None = None, offline: bool = F
     if max_marking is not None:
         plugin.config.max_marking = max_marking
     plugin.checked = checked
+    plugin.reported = checked is not None  # whoever checked has shown the diagnostics
     if offline:
         offline_plugin = config.plugins.get(OFFLINE_PLUGIN)
         if offline_plugin is None:
@@ -105,13 +108,17 @@ def build(root: Path, *, site_dir: Path | None = None, max_marking: str | None =
 
 def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | None = None,
                 offline: bool = False, checked: tuple[Repository, Result] | None = None,
-                verbose: bool = False) -> Staged:
-    """Build every page of the site beside ``site_dir``; :func:`finish` indexes and swaps it in."""
+                verbose: bool = False, strict: bool = False) -> Staged:
+    """Build every page of the site beside ``site_dir``; :func:`finish` indexes and swaps it in.
+
+    ``strict``: MkDocs' warnings fail the build too (``strict:`` of mkdocs.yml is not read:
+    warnings stop a build only when asked to on the command line).
+    """
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.exceptions import MkDocsException
 
     with mkdocs_logging(verbose):
-        config = load_config(root, max_marking=max_marking, offline=offline, checked=checked)
+        config = load_config(root, max_marking=max_marking, offline=offline, checked=checked, strict=strict)
         target = Path(site_dir) if site_dir else Path(config.site_dir)
         target = target if target.is_absolute() else root / target
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -125,9 +132,17 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
         except (MkDocsException, OSError) as exc:
             shutil.rmtree(staging, ignore_errors=True)
             raise BuildFailed(str(exc) or type(exc).__name__) from None
+        except Exception as exc:  # a theme template's own code failed (or the watchdog stopped it)
+            shutil.rmtree(staging, ignore_errors=True)
+            where = template_failure(exc, root)
+            if where is None:
+                raise
+            raise BuildFailed(where) from None
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
+        finally:
+            plugin.stop_watchdog()
     # as on_config left it: offline builds and previews use Material's search
     return Staged(staging, target, plugin.config.search == "pagefind", plugin.config.search_part_text)
 
@@ -240,11 +255,53 @@ class PreviewBuilder:
         config = self.config(theme)
         if not full:  # the 404 page and the sitemap list no generated page: keep the first build's
             config.theme.static_templates.difference_update({"404.html", "sitemap.xml"})
-        mkdocs_build(config, serve_url=self.serve_url, dirty=not full)
+        with self._kept_if_failed(full and self.theme is not None):
+            mkdocs_build(config, serve_url=self.serve_url, dirty=not full)
         self.theme = theme
         self.last = {"full": full, "rendered": self.preview.rendered, "rebuilt": len(self.preview.rebuilt),
                      "seconds": time.perf_counter() - start, "pending": bool(self.preview.carry)}
         return self.last
+
+
+    @contextmanager
+    def _kept_if_failed(self, keep: bool):
+        """Put the previous site back if the build fails (a full build empties the folder first).
+
+        The copy is of hard links: MkDocs removes every file before it writes a new one, so
+        the copy keeps the previous files' content at no cost in disk or time.
+        """
+        if not keep:
+            yield
+            return
+        kept = self.site_dir.with_name(self.site_dir.name + ".last-good")
+        shutil.rmtree(kept, ignore_errors=True)
+        shutil.copytree(self.site_dir, kept, copy_function=os.link)
+        try:
+            yield
+        except BaseException:
+            shutil.rmtree(self.site_dir, ignore_errors=True)
+            kept.rename(self.site_dir)
+            raise
+        finally:
+            shutil.rmtree(kept, ignore_errors=True)
+
+
+@contextmanager
+def _errors_logged():
+    """The messages MkDocs logs as errors meanwhile (an aborted build logs its reasons first)."""
+    errors: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            errors.append(record.getMessage())
+
+    handler = Collect(logging.ERROR)
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(handler)
+    try:
+        yield errors
+    finally:
+        logger.removeHandler(handler)
 
 
 def _rebuild_again(server, rebuild) -> None:
@@ -258,15 +315,49 @@ def _rebuild_again(server, rebuild) -> None:
         condition.notify_all()
 
 
-def serve(root: Path, *, dev_addr: str | None = None, max_marking: str | None = None,
-          open_in_browser: bool = False) -> None:
-    """Serve the site and rebuild what changed on every save in briefings/, sources/ or templates/."""
+def _failure(exc: Exception, root: Path) -> str:
+    """What went wrong in a build, in one line (file and line when a template failed)."""
     from mkdocs.exceptions import MkDocsException
+
+    if isinstance(exc, (MkDocsException, BuildFailed)):
+        return str(exc) or type(exc).__name__
+    return template_failure(exc, root) or f"{exc} ({type(exc).__name__})"
+
+
+def _preview_server():
+    """MkDocs' live-reload server, showing the last failed rebuild's reason on every page."""
     from mkdocs.livereload import LiveReloadServer
 
+    class PreviewServer(LiveReloadServer):
+        error: str | None = None
+
+        def _inject_js_into_html(self, content: bytes, epoch: int) -> bytes:
+            content = super()._inject_js_into_html(content, epoch)
+            if not self.error:
+                return content
+            banner = ('<div role="alert" class="brf-preview-error" style="position:fixed;z-index:10;inset:0 0 auto 0;'
+                      'padding:.8em 1.2em;background:#b00020;color:#fff;font:14px/1.4 sans-serif;'
+                      'white-space:pre-wrap"><strong>The preview was not rebuilt</strong>; it shows the last '
+                      f'good build. {html.escape(self.error)}</div>').encode()
+            try:
+                end = content.rindex(b"</body>")
+            except ValueError:
+                end = len(content)
+            return content[:end] + banner + content[end:]
+
+    return PreviewServer
+
+
+def serve(root: Path, *, dev_addr: str | None = None, max_marking: str | None = None,
+          open_in_browser: bool = False, shown: list | None = None) -> None:
+    """Serve the site and rebuild what changed on every save in briefings/, sources/ or templates/.
+
+    ``shown``: the diagnostics the caller has printed already (each is printed once).
+    """
     log = logging.getLogger("mkdocs.plugins.briefings")
     site_dir = Path(tempfile.mkdtemp(prefix="briefings-serve-"))
     builder = PreviewBuilder(root, site_dir, max_marking=max_marking, dev_addr=dev_addr)
+    builder.preview.reported.update(shown or ())
     notice = _QuietDirtyNotice()
     logging.getLogger("mkdocs.commands.build").addFilter(notice)
     try:
@@ -278,23 +369,31 @@ def serve(root: Path, *, dev_addr: str | None = None, max_marking: str | None = 
             builder.serve_url = f"http://{host}:{port}{mount_path}"
             try:
                 builder(full=True)
-            except MkDocsException as exc:
-                raise BuildFailed(str(exc)) from None
+            except Exception as exc:
+                raise BuildFailed(_failure(exc, root)) from None
+            failed = False
 
             def rebuild() -> None:
+                nonlocal failed
                 try:
-                    done = builder()
-                except MkDocsException:
-                    log.error("the preview was not rebuilt; it shows the last good build until the "
-                              "problems above are fixed")
+                    with _errors_logged() as errors:
+                        done = builder(full=failed)
+                except Exception as exc:  # never let the server wait for a build that will not come
+                    failed = True
+                    server.error = _failure(exc, root)
+                    if server.error.startswith("Aborted with") and errors:  # MkDocs logged the reasons
+                        server.error = " ".join(e for e in errors if not e.startswith("Error "))
+                    log.error(f"the preview was not rebuilt: {server.error}")
+                    log.error("it shows the last good build until the problem is fixed")
                     return
+                failed, server.error = False, None
                 log.info(f"rebuilt {done['rebuilt']} page(s) in {done['seconds']:.2f} s"
                          + ("; now the pages that show them" if done["pending"] else ""))
                 if done["pending"]:
                     _rebuild_again(server, rebuild)
 
-            server = LiveReloadServer(builder=rebuild, host=host, port=port, root=str(site_dir),
-                                      mount_path=mount_path)
+            server = _preview_server()(builder=rebuild, host=host, port=port, root=str(site_dir),
+                                       mount_path=mount_path)
             for folder in ("briefings", "sources", "templates"):
                 if (root / folder).is_dir():
                     server.watch(str(root / folder))
