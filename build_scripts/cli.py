@@ -7,14 +7,14 @@ import contextlib
 import gc
 import json
 import os
+import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import typing
 from pathlib import Path
 
-from . import __version__
+from . import __version__, interrupt
 from .checks import Result, check_repository
 from .model import TLP_ORDER
 from .repo import Repository, load_repository
@@ -34,13 +34,17 @@ def run_check(root: Path) -> Result:
 
 def load_and_check(root: Path) -> tuple[Repository, Result]:
     """The repository at ``root`` and the verdict on it."""
+    _require_repository(root)
+    with paused_gc():
+        repo = load_repository(root)
+        return repo, check_repository(repo)
+
+
+def _require_repository(root: Path) -> None:
     if not root.is_dir():
         raise CannotRun(f"{root} is not a folder")
     if not (root / "briefings").is_dir() and not (root / "sources").is_dir():
         raise CannotRun(f"{root} is not a briefing repository: it has no briefings/ or sources/ folder")
-    with paused_gc():
-        repo = load_repository(root)
-        return repo, check_repository(repo)
 
 
 @contextlib.contextmanager
@@ -80,6 +84,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 #: Set for the child process of ``briefings build``: the file it hands the staged site over in.
 HANDOFF = "BRIEFINGS_BUILD_HANDOFF"
+#: Set for the child process too: the process token of the build (its parent), which
+#: staging folders are named for (see :mod:`.sitedir`).
+OWNER = "BRIEFINGS_BUILD_OWNER"
 #: Repositories whose records and sources take more bytes than this (about 400 briefings)
 #: are checked and rendered in a child process; smaller ones are built in this process,
 #: where a second interpreter would cost more time than the memory it gives back.
@@ -90,10 +97,20 @@ def cmd_build(args: argparse.Namespace) -> int:
     """Check and build the site. For a large repository a child process checks and renders
     the pages; this one then indexes the search and swaps the site in. The child's memory
     (every record, every MkDocs page) goes back to the system when it exits, so the search
-    indexer's own peak is never added to it."""
+    indexer's own peak is never added to it.
+
+    The site folder is checked first, before the repository is: a folder that a build must
+    not replace is refused before anything is read or written."""
+    from .sitedir import UnsafeSiteDir, site_target
+
     handoff = os.environ.get(HANDOFF)
+    _require_repository(Path(args.path))
+    try:
+        target = site_target(Path(args.path), args.site_dir)
+    except UnsafeSiteDir as exc:
+        raise CannotRun(str(exc)) from None
     if handoff is None and _size_over(Path(args.path), CHILD_ABOVE_BYTES):
-        return _build_in_child(args)
+        return _build_in_child(args, target)
     rendered = _check_and_render(args)
     if isinstance(rendered, int):
         return rendered
@@ -107,6 +124,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def _check_and_render(args: argparse.Namespace):
     """The staged site and the summary to print, or the exit code when nothing was built."""
     from .site import BuildFailed, build_pages
+    from .sitedir import UnsafeSiteDir
 
     root = Path(args.path)
     loaded = {"checked": load_and_check(root)}  # handed over below: the build lets go of it
@@ -120,7 +138,9 @@ def _check_and_render(args: argparse.Namespace):
     try:
         staged = build_pages(root.resolve(), site_dir=args.site_dir, max_marking=args.max_marking,
                              offline=args.offline, checked=loaded.pop("checked"), verbose=args.verbose,
-                             strict=args.strict)
+                             strict=args.strict, owner=os.environ.get(OWNER))
+    except UnsafeSiteDir as exc:
+        raise CannotRun(str(exc)) from None
     except BuildFailed as exc:
         reason = "" if str(exc).startswith("Aborted with") else f": {exc}"  # MkDocs logged the reason
         print(f"briefings: the site was not built{reason}; the previous site is unchanged", file=sys.stderr)
@@ -169,23 +189,54 @@ def _size_over(root: Path, limit: int) -> bool:
     return False
 
 
-def _build_in_child(args: argparse.Namespace) -> int:
+def _build_in_child(args: argparse.Namespace, target: Path) -> int:
+    """Check and render in a child process, which hands the staged site over through a pipe
+    (nothing to leave behind); then index and swap it in here."""
     from .site import Staged
+    from .sitedir import process_token, remove_own
 
-    with tempfile.TemporaryDirectory(prefix="briefings-build-") as work:
-        handoff = Path(work) / "staged.json"
-        code = _run_relayed([sys.executable, "-m", "build_scripts.cli", *args.argv],
-                            {**os.environ, HANDOFF: str(handoff)})
-        if code != 0 or not handoff.is_file():
-            return code or 1
-        data = json.loads(handoff.read_text(encoding="utf-8"))
+    owner = process_token()
+    read_end, write_end = os.pipe()  # (what it hands over is far smaller than a pipe holds)
+    with os.fdopen(read_end, "rb") as handoff:
+        try:
+            code = _run_relayed([sys.executable, "-m", "build_scripts.cli", *args.argv],
+                                {**os.environ, HANDOFF: f"/dev/fd/{write_end}", OWNER: owner},
+                                pass_fds=(write_end,))
+            handed = handoff.read()
+        except BaseException:
+            remove_own(target, owner)  # what the child staged, if it could not remove it itself
+            raise
+    if code in (128 + signal.SIGINT, 128 + signal.SIGTERM):  # the child alone was stopped
+        remove_own(target, owner)
+        raise interrupt.Interrupted(code - 128)
+    if code < 0:
+        remove_own(target, owner)
+        name = signal.Signals(-code).name if -code in signal.valid_signals() else f"signal {-code}"
+        memory = " (out of memory?)" if -code == signal.SIGKILL else ""
+        print(f"briefings: the site was not built: the process building its pages was killed by {name}{memory}; "
+              "the previous site is unchanged", file=sys.stderr)
+        return 1
+    if code != 0 or not handed:
+        remove_own(target, owner)
+        return code or 1
+    data = json.loads(handed)
     return _finish(Staged.from_json(data), data["summary"])
 
 
-def _run_relayed(command: list[str], env: dict[str, str]) -> int:
-    """Run ``command``, passing its output on line by line as it comes."""
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               encoding="utf-8", errors="replace")
+def _run_relayed(command: list[str], env: dict[str, str], pass_fds: tuple[int, ...] = ()) -> int:
+    """Run ``command``, passing its output on line by line as it comes.
+
+    ``pass_fds`` are handed over to the child (and closed here). The child runs in its own
+    process group, so that a Ctrl-C reaches it once, from here: this process passes SIGINT
+    and SIGTERM on and waits for the child to clean up. It dies with this process.
+    """
+    try:
+        process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   encoding="utf-8", errors="replace", pass_fds=pass_fds, process_group=0,
+                                   preexec_fn=interrupt.die_with_parent(signal.SIGTERM))
+    finally:
+        for fd in pass_fds:
+            os.close(fd)
 
     def relay(stream, to) -> None:
         for line in stream:
@@ -198,8 +249,12 @@ def _run_relayed(command: list[str], env: dict[str, str]) -> int:
         thread.start()
     try:
         code = process.wait()
-    except KeyboardInterrupt:
-        process.wait()  # the child got the interrupt too: it removes what it had staged
+    except KeyboardInterrupt as stop:
+        if process.poll() is None:
+            process.send_signal(interrupt.signal_of(stop))
+        process.wait()  # while it removes what it had staged (a second signal waits: see interrupt.handled)
+        for thread in threads:
+            thread.join()
         raise
     for thread in threads:
         thread.join()
@@ -293,7 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=FORMATS, default=_default_format(),
                        help="output format (default: github under GitHub Actions, else text)")
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
-    check.set_defaults(func=cmd_check)
+    check.set_defaults(func=cmd_check, doing="checking the repository")
 
     build = verbs.add_parser("build", help="check, then build the site into site/",
                              description="Check the repository, then build the site. Nothing is built "
@@ -309,7 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="format of the check's diagnostics")
     build.add_argument("--strict", action="store_true", help="do not build when the check warns")
     build.add_argument("--verbose", action="store_true", help="show every message of MkDocs")
-    build.set_defaults(func=cmd_build)
+    build.set_defaults(func=cmd_build, doing="building the site; the previous site is unchanged")
 
     serve = verbs.add_parser("serve", help="preview the site, rebuilt on every change",
                              description="Serve the site at http://127.0.0.1:8000/ and rebuild it "
@@ -362,13 +417,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
-    try:
-        return args.func(args)
-    except CannotRun as exc:
-        print(f"briefings: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        return 130
+    with interrupt.handled():  # SIGTERM too unwinds the command, removing what it had staged
+        try:
+            return args.func(args)
+        except CannotRun as exc:
+            print(f"briefings: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except KeyboardInterrupt as stop:
+            signum = interrupt.signal_of(stop)
+            if HANDOFF not in os.environ:  # (the child of a build: its parent says it)
+                what = "interrupted" if signum == signal.SIGINT else "terminated"
+                print(f"briefings: {what} while {getattr(args, 'doing', f'running briefings {args.verb}')}",
+                      file=sys.stderr)
+            return 128 + signum
 
 
 def run() -> typing.NoReturn:

@@ -34,6 +34,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 
+from . import sitedir
 from .checks import Result, check_repository
 from .diagnostics import Severity
 from .index import build_index
@@ -177,6 +178,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         self.watchdog: Watchdog | None = None
 
     def on_config(self, config):
+        sitedir.guard_mkdocs(config)  # mkdocs build empties site_dir: never the repository
         self.root = Path(config.config_file_path or ".").resolve().parent
         offline = config.plugins.get("material/offline")
         if offline is not None and offline.config.enabled:

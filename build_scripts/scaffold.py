@@ -197,7 +197,7 @@ def _read_text(file: Path) -> bytes:
 
 
 def _check_id(value: str, what: str) -> None:
-    if not schema.ID_PATTERN.match(value):
+    if not schema.ID_PATTERN.fullmatch(value):  # (match: ``$`` lets a final newline through)
         raise Refused(f"{value!r} is not a valid {what} id: use lowercase letters, digits and single "
                       f"hyphens, like {schema.suggest_id(value)!r}")
 

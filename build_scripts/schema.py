@@ -108,7 +108,7 @@ BAD_FORMAT = code(
     passing="cites:\n  - source: yonhap-2024-11-03-borrell-seoul\n    lines: \"12-14\"",
 )
 
-ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")  # fullmatch only: ``$`` lets a final newline through
 _INVALID = object()
 
 

@@ -18,10 +18,13 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+
+from .interrupt import die_with_parent
 
 BUNDLE = "pagefind"
 #: Characters of page text per Pagefind run: Pagefind peaks at about 600 MiB on these.
@@ -83,7 +86,8 @@ def _run_pagefind(tree: Path, output: Path, label: str) -> None:
     command = [sys.executable, "-m", BUNDLE, "--site", str(tree), "--output-path", str(output),
                "--silent", "--exclude-selectors", EXCLUDE]
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=3600)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=3600,
+                              preexec_fn=die_with_parent(signal.SIGKILL))  # (it leaves nothing to clean)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise SearchIndexError(f"cannot run Pagefind to index {label}: {exc}") from None
     if done.returncode != 0 or not (output / "pagefind-entry.json").is_file():

@@ -21,7 +21,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import sitedir
 from .checks import Result
+from .interrupt import deferred
 from .render import template_failure
 from .repo import Repository
 from .search import SearchIndexError, index_site
@@ -108,8 +110,12 @@ def build(root: Path, *, site_dir: Path | None = None, max_marking: str | None =
 
 def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | None = None,
                 offline: bool = False, checked: tuple[Repository, Result] | None = None,
-                verbose: bool = False, strict: bool = False) -> Staged:
+                verbose: bool = False, strict: bool = False, owner: str | None = None) -> Staged:
     """Build every page of the site beside ``site_dir``; :func:`finish` indexes and swaps it in.
+
+    ``site_dir`` (``--site-dir``; default: the config's) must be one a build may replace
+    (:func:`.sitedir.check`, else :class:`.sitedir.UnsafeSiteDir`). ``owner``: the process
+    token of the build, which the staging folder is named for (default: this process).
 
     ``strict``: MkDocs' warnings fail the build too (``strict:`` of mkdocs.yml is not read:
     warnings stop a build only when asked to on the command line).
@@ -119,10 +125,8 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
 
     with mkdocs_logging(verbose):
         config = load_config(root, max_marking=max_marking, offline=offline, checked=checked, strict=strict)
-        target = Path(site_dir) if site_dir else Path(config.site_dir)
-        target = target if target.is_absolute() else root / target
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+        target = sitedir.config_target(root, site_dir, config)  # (UnsafeSiteDir: nothing written)
+        staging = _stage(target, owner)
         config.site_dir = str(staging)
         plugin = config.plugins["briefings"]
         plugin.defer_search = True
@@ -147,19 +151,32 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
     return Staged(staging, target, plugin.config.search == "pagefind", plugin.config.search_part_text)
 
 
+def _stage(target: Path, owner: str | None) -> Path:
+    """A new staging folder beside ``target``, once what killed builds left there is removed."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        sitedir.remove_leftovers(target)
+        return sitedir.new_staging(target, owner)
+    except OSError as exc:
+        raise BuildFailed(f"cannot write beside {target}: {exc.strerror or exc}") from None
+
+
 def finish(staged: Staged) -> Path:
     """Index the staged site for search (if it uses Pagefind), then swap it in."""
     try:
         if staged.search:
             _release_memory()
             index_site(staged.staging, staged.part_text)
+        if not sitedir.replaceable(staged.target):
+            raise BuildFailed(f"{staged.target} was changed during the build: it holds files that briefings "
+                              "did not build; move them away, then build again")
+        _swap(staged.staging, staged.target)
     except (OSError, SearchIndexError) as exc:
         shutil.rmtree(staged.staging, ignore_errors=True)
         raise BuildFailed(str(exc) or type(exc).__name__) from None
     except BaseException:
         shutil.rmtree(staged.staging, ignore_errors=True)
         raise
-    _swap(staged.staging, staged.target)
     return staged.target
 
 
@@ -178,16 +195,25 @@ def _release_memory() -> None:
 
 
 def _swap(staging: Path, target: Path) -> None:
-    """Replace ``target`` by ``staging`` with two renames; the old site is removed last."""
-    old = None
-    if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-        old.rmdir()
-        target.rename(old)
-    staging.chmod(0o755)
-    staging.rename(target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    """Replace ``target`` by ``staging`` with two renames; the old site is removed last.
+
+    A signal waits until it is done: the site is never left half swapped, and once swapped
+    the build is complete. (If the new site cannot be moved in, the old one is put back.)
+    """
+    with deferred():
+        old = None
+        try:
+            if target.exists() or target.is_symlink():
+                old = sitedir.old_name(target)
+                target.rename(old)
+            staging.chmod(0o755)
+            staging.rename(target)
+        except OSError as exc:
+            if old is not None and old.exists() and not target.exists():
+                old.rename(target)
+            raise BuildFailed(f"cannot move the new site into {target}: {exc.strerror or exc}") from None
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 class _QuietDirtyNotice(logging.Filter):
@@ -324,6 +350,20 @@ def _failure(exc: Exception, root: Path) -> str:
     return template_failure(exc, root) or f"{exc} ({type(exc).__name__})"
 
 
+def _require_free(host: str, port: int) -> None:
+    """Refuse, before the first build, an address something else already serves on."""
+    import socket
+
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds
+            probe.bind((host, port))
+    except OSError as exc:
+        raise BuildFailed(f"cannot serve on {host}:{port}: {exc.strerror or exc}; stop what serves "
+                          "there, or give --dev-addr another address, such as 127.0.0.1:8001") from None
+
+
 def _preview_server():
     """MkDocs' live-reload server, showing the last failed rebuild's reason on every page."""
     from mkdocs.livereload import LiveReloadServer
@@ -367,6 +407,7 @@ def serve(root: Path, *, dev_addr: str | None = None, max_marking: str | None = 
             host, port = config.dev_addr
             mount_path = urllib.parse.urlsplit(config.site_url or "/").path
             builder.serve_url = f"http://{host}:{port}{mount_path}"
+            _require_free(host, port)
             try:
                 builder(full=True)
             except Exception as exc:

@@ -187,3 +187,19 @@ def wait_for_absent(url: str, text: str, seconds: float = 60) -> bool:
             return True
         time.sleep(0.3)
     return False
+
+
+def test_serve_on_an_address_in_use_says_so_before_building(example):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(["briefings", "serve", "--dev-addr", f"127.0.0.1:{port}"], cwd=example.root,
+                                capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr == (f"briefings: cannot serve the site: cannot serve on 127.0.0.1:{port}: Address already "
+                             "in use; stop what serves there, or give --dev-addr another address, such as "
+                             "127.0.0.1:8001\n")
+    assert "Documentation built" not in result.stdout

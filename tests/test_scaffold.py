@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -138,6 +139,15 @@ def test_new_refuses_invalid_values(team, capsys, argv, err):
     assert list((team / "briefings").iterdir()) == []
 
 
+@pytest.mark.parametrize("bad", ["abc\n", "abc\r\n", "\nabc", "abc\n\n"])
+def test_new_refuses_an_id_with_a_line_break(team, capsys, bad):
+    # ``$`` of the id pattern matches before a final newline: only a full match will do
+    assert run(capsys, "new", bad, "--path", str(team)) == (
+        2, "", f"briefings: {bad!r} is not a valid briefing id: use lowercase letters, digits and "
+               "single hyphens, like 'abc'\n")
+    assert list((team / "briefings").iterdir()) == []
+
+
 def test_new_creates_the_briefings_folder_of_a_repository_with_sources_only(team, capsys):
     (team / "briefings").rmdir()
     assert run(capsys, "new", "eu-visit", "--path", str(team))[0] == 0
@@ -242,6 +252,22 @@ def test_source_add_refuses_an_invalid_id(team, capture, capsys):
                "2024-11-03", "--path", str(team)) == (
         2, "", "briefings: '../escape' is not a valid source id: use lowercase letters, digits and single "
                "hyphens, like 'escape'\n")
+
+
+def test_source_add_refuses_an_id_with_a_line_break(team, capture, capsys):
+    assert run(capsys, "source", "add", str(capture), "--id", "yonhap-borrell\n", "--title", "T",
+               "--published", "2024-11-03", "--path", str(team)) == (
+        2, "", "briefings: 'yonhap-borrell\\n' is not a valid source id: use lowercase letters, digits and "
+               "single hyphens, like 'yonhap-borrell'\n")
+    assert list((team / "sources").iterdir()) == []
+
+
+def test_a_file_whose_stem_ends_in_a_line_break_is_not_a_record(team, capsys):
+    (team / "briefings" / "abc\n.yaml").write_text("title: x\n", encoding="utf-8")
+    code, out, _ = run(capsys, "check", str(team), "--format", "json")
+    assert code == 1
+    assert [(d["code"], d["file"], d["message"]) for d in json.loads(out)["diagnostics"]] == [
+        ("BRF207", "briefings/abc\n.yaml", "the file name 'abc\\n' is not a valid id")]
 
 
 # Together: archive, cite, check.

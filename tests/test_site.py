@@ -66,9 +66,9 @@ def build_process(request, monkeypatch):
     spawned: list[list[str]] = []
     relay = cli._run_relayed
 
-    def spy(command, env):
+    def spy(command, env, **options):
         spawned.append(command)
-        return relay(command, env)
+        return relay(command, env, **options)
 
     monkeypatch.setattr(cli, "_run_relayed", spy)
     if request.param == "in a child process":
