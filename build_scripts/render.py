@@ -26,13 +26,19 @@ from . import model, reference
 from .index import Passage, SiteIndex, timeline
 from .model import Source, marking_rank
 
+#: The attribute of a tooltip: text that ``assets/javascripts/briefings.js`` shows as text.
+TIP = "data-brf-tip"
+
 #: What analyst Markdown may produce; everything else is removed (see the guide).
 ALLOWED_TAGS = {
     "p", "br", "hr", "em", "strong", "b", "i", "code", "pre", "blockquote", "ul", "ol", "li",
     "a", "sub", "sup", "del", "abbr", "h3", "h4", "h5", "h6", "table", "thead", "tbody",
     "tr", "th", "td", "span",
 }
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align"}, "td": {"align"}}
+#: No ``title`` anywhere: Material's ``content.tooltips`` shows a title as HTML. A Markdown link
+#: title becomes ``data-brf-tip``, which the site's script shows as text (see ``_TipTitles``).
+#: ``"*"``: what any tag may keep; it replaces nh3's default for every tag (``lang`` and ``title``).
+ALLOWED_ATTRIBUTES = {"*": {"lang"}, "a": {"href", TIP}, "abbr": {TIP}, "th": {"align"}, "td": {"align"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 
@@ -115,7 +121,17 @@ def sanitise(html_text: str) -> str:
                      strip_comments=True)
 
 
+class _TipTitles(markdown_lib.treeprocessors.Treeprocessor):
+    """A Markdown link title (``[x](url "title")``) becomes the link's tooltip, as text."""
+
+    def run(self, root):
+        for element in root.iter():
+            if element.tag in ("a", "abbr") and "title" in element.attrib:
+                element.set(TIP, element.attrib.pop("title"))
+
+
 _MD = markdown_lib.Markdown(extensions=["tables", "sane_lists"], output_format="html")
+_MD.treeprocessors.register(_TipTitles(_MD), "brf_tip_titles", 5)  # after the inline patterns (20)
 
 
 def markdown_block(text: str | None) -> Markup:
@@ -247,9 +263,10 @@ def _backrefs(passage: Passage, link: Callable[..., str]) -> str:
         if key in seen:
             continue
         seen.add(key)
-        title = html.escape(f"Cited in {cite.briefing.title} [{cite.number}]")
+        tip = html.escape(f"Cited in {cite.briefing.title} [{cite.number}]")  # a tooltip, never a title
         href = link(f"briefings/{cite.briefing.id}.md", f"cite-{cite.number}")
-        refs.append(f'<a class="brf-backref" href="{href}" title="{title}">↩\u2009{cite.number}</a>')
+        refs.append(f'<a class="brf-backref" href="{href}" {TIP}="{tip}" aria-description="{tip}">'
+                    f'↩\u2009{cite.number}</a>')
     return f'<sup class="brf-backrefs">{" ".join(refs)}</sup>'
 
 

@@ -19,6 +19,7 @@ import pytest
 from build_scripts.cli import main
 
 from conftest import ROOT
+from test_render import write_hostile_repository
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
@@ -135,7 +136,7 @@ def test_clicking_a_citation_lands_on_its_quoted_passage(watched, base_url):
     page = watched.page
     page.goto(base_url + BRIEFING)
     citation = page.locator("a.citation[href*='#passage-']").first
-    tooltip = citation.get_attribute("title")
+    tooltip = citation.get_attribute("data-brf-tip")
     citation.click()
     page.wait_for_url(re.compile(r"/sources/.+#passage-\d+-\d+$"))
     target = page.locator(":target")
@@ -225,62 +226,47 @@ def test_screenshot_of_a_briefing_page(watched, base_url):
     watched.page.screenshot(path=str(ARTIFACTS / "source-dark.png"))
 
 
-HOSTILE_TEXT = (
-    "Archived page <script>window.__pwned = 'script'; alert('script')</script> with markup.\n"
-    "<img src=x onerror=\"window.__pwned = 'img'; alert('img')\"> and <iframe src=\"javascript:alert('iframe')\"></iframe>\n"
-    "<!-- an HTML comment --> <a href=\"javascript:alert('link')\">a link</a> <style>body{display:none}</style>\n"
-)
+def hostile_repository(root: Path, tooltips: bool) -> Path:
+    """The hostile repository of the render tests, with the project's templates and mkdocs.yml;
+    with ``tooltips``, Material's ``content.tooltips`` is turned on (as a team may do)."""
+    write_hostile_repository(root)
+    shutil.copytree(ROOT / "templates", root / "templates")
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    if tooltips and "- content.tooltips" not in config:
+        config, found = re.subn(r"(?m)^(  features:\n)", r"\1    - content.tooltips\n", config)
+        assert found == 1
+    (root / "mkdocs.yml").write_text(config, encoding="utf-8")
+    return root
 
-HOSTILE_BRIEFING = """\
-title: "Hostile <script>window.__pwned = 'title'</script> *text*"
-date: 2024-11-04
-status: draft
-marking: TLP:CLEAR
-authors: ["<img src=x onerror=alert('author')>"]
-tags: [hostile]
-summary: |
-  Summary <script>window.__pwned = 'summary'; alert('summary')</script>
-  [click me](javascript:alert('md-link')) <a href="#" onclick="alert('onclick')">handler</a>
-  <iframe srcdoc="<script>parent.__pwned='srcdoc'</script>"></iframe> <!-- secret comment -->
-  <img src=x onerror="window.__pwned = 'md-img'"> <svg onload="window.__pwned = 'svg'"></svg>
-key_actors:
-  - id: mallory
-    name: "<b onmouseover=alert('actor')>Mallory</b>"
-positions:
-  - actor: mallory
-    on: "<script>alert('on')</script>"
-    stance: "Says <script>window.__pwned = 'stance'</script> things."
-    cites:
-      - source: hostile-source
-        quote: "<script>window.__pwned = 'script'; alert('script')</script>"
-key_judgments:
-  - judgment: "A judgment with [a link](javascript:alert('judgment'))."
-    cites:
-      - source: hostile-source
-        quote: "<a href=\\"javascript:alert('link')\\">a link</a>"
-"""
+
+def serve(folder: Path) -> tuple[str, http.server.ThreadingHTTPServer]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/", server
 
 
 @pytest.fixture(scope="module")
-def hostile_site(tmp_path_factory):
-    import hashlib
+def hostile_sites(tmp_path_factory):
+    """The hostile repository built with the project's mkdocs.yml ("own"), and with Material's
+    ``content.tooltips`` turned on ("tooltips"), each served over HTTP; and the offline build
+    with the project's mkdocs.yml, opened from file:// ("offline")."""
+    urls, servers = {}, []
+    for name in ("own", "tooltips"):
+        root = hostile_repository(tmp_path_factory.mktemp(f"hostile-{name}"), tooltips=name == "tooltips")
+        assert main(["build", str(root), "--site-dir", str(root / "site")]) == 0
+        urls[name], server = serve(root / "site")
+        servers.append(server)
+        if name == "own":
+            assert main(["build", str(root), "--offline", "--site-dir", str(root / "offline")]) == 0
+            urls["offline"] = (root / "offline").as_uri() + "/"
+    yield urls
+    for server in servers:
+        server.shutdown()
 
-    root = tmp_path_factory.mktemp("hostile")
-    shutil.copytree(ROOT / "templates", root / "templates")
-    shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
-    (root / "sources").mkdir()
-    (root / "briefings").mkdir()
-    (root / "sources" / "hostile-source.txt").write_text(HOSTILE_TEXT, encoding="utf-8")
-    (root / "sources" / "hostile-source.yaml").write_text(
-        "title: \"<script>alert('source title')</script>\"\npublished: 2024-11-03\n"
-        f"sha256: {hashlib.sha256(HOSTILE_TEXT.encode()).hexdigest()}\n", encoding="utf-8")
-    (root / "briefings" / "hostile.yaml").write_text(HOSTILE_BRIEFING, encoding="utf-8")
-    assert main(["build", str(root), "--site-dir", str(root / "site")]) == 0
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(Quiet, directory=str(root / "site")))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
+
+@pytest.fixture(scope="module")
+def hostile_site(hostile_sites):
+    return hostile_sites["own"]
 
 
 @pytest.mark.parametrize("path", ["", "briefings/hostile/", "sources/hostile-source/", "actors/mallory/",
@@ -319,4 +305,135 @@ def test_archived_markup_shows_as_text(watched, hostile_site):
     assert "quoted" in page.locator(".brf-source-text mark.quoted").first.get_attribute("class")
     page.goto(hostile_site + "briefings/hostile/")
     assert "Hostile <script>window.__pwned = 'title'</script> *text*" in page.locator("h1").inner_text()
+    assert page.title().startswith("Hostile <script>window.__pwned = 'title'</script> *text* title: </title><img")
     assert "secret comment" not in page.content()
+
+
+#: What a reader may point at: every link, everything with a tooltip (ours or a title), and
+#: text cut short (Material gives a truncated .md-ellipsis a title: the whole text).
+POINTABLE = "a, [title], [data-brf-tip], .md-ellipsis, .brf-ellipsis"
+HOSTILE_RECORD_PAGES = ["briefings/hostile/", "sources/hostile-source/", "actors/mallory/",
+                        "questions/hostile-question/"]
+
+
+def _point(page, selector: str) -> tuple[int, int]:
+    count = page.evaluate("""selector => {
+        window.__targets = [...document.querySelectorAll(selector)].filter(
+            e => e.getClientRects().length && getComputedStyle(e).visibility !== "hidden");
+        return window.__targets.length;
+    }""", selector)
+    pointed = citations = 0
+    for number in range(count):
+        point = page.evaluate("""number => {
+            const e = window.__targets[number];
+            if (!e.closest(".md-header")) e.scrollIntoView({block: "center", inline: "center"});
+            const r = e.getClientRects()[0], x = r.left + r.width / 2, y = r.top + r.height / 2;
+            const hit = document.elementFromPoint(x, y);  // what the pointer would be on
+            return hit && (hit === e || e.contains(hit)) ? {x, y, citation: e.matches("a.citation")} : null;
+        }""", number)
+        if point is None:  # covered, or out of reach: not what a reader can point at
+            continue
+        page.mouse.move(point["x"], point["y"])
+        page.evaluate("number => window.__targets[number].focus()", number)
+        pointed += 1
+        citations += point["citation"]
+    return pointed, citations
+
+
+def point_at_everything(page) -> tuple[int, int]:
+    """Move the pointer onto every visible link, tooltip and text cut short of the page, and
+    focus each; then onto the header once scrolled (it shows the page title then).
+    Returns (elements pointed at, citations among them)."""
+    pointed, citations = _point(page, POINTABLE)
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight / 2)")
+    page.wait_for_timeout(400)
+    header, _ = _point(page, ".md-header :is(" + POINTABLE + ")")
+    page.keyboard.press("Escape")
+    page.wait_for_timeout(500)  # an <img onerror> runs once its request has failed
+    return pointed + header, citations
+
+
+@pytest.mark.parametrize("path", HOSTILE_RECORD_PAGES)
+@pytest.mark.parametrize("config", ["own", "tooltips"])
+def test_pointing_at_a_link_or_tooltip_runs_no_hostile_text(watched, hostile_sites, config, path):
+    page = watched.page
+    page.goto(hostile_sites[config] + path)
+    page.wait_for_load_state("networkidle")
+    pointed, citations = point_at_everything(page)
+    assert pointed > 10
+    if path in ("briefings/hostile/", "questions/hostile-question/", "actors/mallory/"):
+        assert citations > 0
+    assert watched.dialogs == []
+    assert page.evaluate("window.__pwned") is None
+    assert page.evaluate("document.querySelectorAll('article img, .md-tooltip img, .md-tooltip2 img').length") == 0
+    assert watched.errors == []
+
+
+@pytest.mark.parametrize("config", ["own", "tooltips", "offline"])
+def test_search_results_show_hostile_text_as_text(watched, hostile_sites, config):
+    page = watched.page
+    page.goto(hostile_sites[config] + ("index.html" if config == "offline" else ""))
+    results = search(page, "onerror")
+    for link in results.locator("a").all():
+        if link.is_visible():
+            link.hover()
+    page.wait_for_timeout(500)
+    assert watched.dialogs == []
+    assert page.evaluate("window.__pwned") is None
+    assert "onerror" in results.first.inner_text()  # the markup shows, as text
+    assert page.evaluate("document.querySelectorAll('.pagefind-ui img, .md-search-result img').length") == 0
+
+
+def tooltip_of(page, element):
+    """The tooltip that describes ``element`` (through aria-describedby), as a locator."""
+    described = element.get_attribute("aria-describedby")
+    assert described, "the element names no tooltip"
+    tip = page.locator(f"#{described}")
+    assert tip.get_attribute("role") == "tooltip"
+    return tip
+
+
+def test_a_citation_shows_its_source_and_quote_as_a_tooltip_on_hover_and_focus(watched, base_url, sites):
+    page = watched.page
+    for url in (base_url + BRIEFING, (sites / "offline" / "briefings" / "dprk-russia-alignment-2024-11.html").as_uri()):
+        page.goto(url)
+        citation = page.locator("a.citation[href*='#passage-']").first
+        text = citation.get_attribute("data-brf-tip")
+        assert text and text.startswith("“")  # the quote, then the source
+        assert citation.get_attribute("aria-description") == text  # described without pointing at it too
+        citation.hover()
+        tip = tooltip_of(page, citation)
+        tip.wait_for(state="visible", timeout=2000)
+        assert tip.inner_text() == text
+        near, box = citation.bounding_box(), tip.bounding_box()
+        assert abs((box["y"] + box["height"] / 2) - (near["y"] + near["height"] / 2)) < 200
+        assert 0 <= box["x"] and box["x"] + box["width"] <= 1280
+        page.keyboard.press("Escape")  # dismissed without moving the pointer
+        tip.wait_for(state="hidden", timeout=2000)
+        page.mouse.move(5, 890)
+        citation.focus()  # the keyboard shows it too
+        tip = tooltip_of(page, citation)
+        tip.wait_for(state="visible", timeout=2000)
+        assert tip.inner_text() == text
+        page.keyboard.press("Tab")  # the next citation: its own tooltip
+        assert citation.get_attribute("aria-describedby") is None
+        following = page.evaluate("document.activeElement.getAttribute('data-brf-tip')")
+        if following:
+            page.wait_for_function("t => document.getElementById('brf-tip').textContent === t", arg=following)
+        page.evaluate("document.activeElement.blur()")
+        tip.wait_for(state="hidden", timeout=2000)
+    assert watched.errors == []
+
+
+def test_a_hostile_quote_shows_in_the_tooltip_as_text(watched, hostile_sites):
+    page = watched.page
+    page.goto(hostile_sites["tooltips"] + "briefings/hostile/")
+    citation = page.locator("a.citation").first
+    citation.hover()
+    tip = tooltip_of(page, citation)
+    tip.wait_for(state="visible", timeout=2000)
+    assert tip.inner_text() == citation.get_attribute("data-brf-tip")
+    assert "<img src=x onerror=" in tip.inner_text()
+    assert tip.evaluate("t => t.children.length") == 0
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__pwned") is None and watched.dialogs == []

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
+import functools
+import hashlib
+import html.parser
 import os
 from pathlib import Path
 
 import markdown
 import pytest
+import yaml
 
+from build_scripts.checks import check_repository
 from build_scripts.index import build_index
 from build_scripts.render import (markdown_block, markdown_inline, markdown_text, relative_link,
                                   render_pages, sanitise, source_text_html, text_fragment_url)
@@ -172,3 +178,149 @@ key_judgments:
       - source: src-b
         lines: "1"
 """
+
+
+# --- Hostile records: markup in every text field that reaches a page -----------------------
+
+def payload(field: str) -> str:
+    """Markup that runs script wherever a page reads it as HTML, or leaves an element read as
+    text (``<title>``); ``field`` says which ran."""
+    return (f"{field}: </title><img src=x onerror=\"window.__pwned='{field}'\">"
+            f"<script>window.__pwned='{field}'</script><img src=y onerror=alert('{field}')>")
+
+
+def title_payload(field: str) -> str:
+    """A payload without double quotes or parentheses: it fits in a Markdown link title."""
+    return f"<img src=x onerror=window.__pwned='{field}'><img src=y onerror=window.onerror=alert;throw'{field}'>"
+
+
+def md_payload(field: str) -> str:
+    """A payload for a Markdown field: raw markup, a link title, raw title attributes."""
+    return (f"{payload(field)} A [titled link](https://example.org/{field} \"{title_payload(field + '-md-title')}\")"
+            f" and a [reference][ref-{field}];"
+            f" <a href=\"https://example.org/\" title=\"{title_payload(field + '-raw-title')}\">raw</a>"
+            f" <abbr title=\"{title_payload(field + '-abbr')}\">ABBR</abbr>"
+            f" <span title=\"{title_payload(field + '-span')}\">span</span>\n\n"
+            f"[ref-{field}]: https://example.org/ref \"{title_payload(field + '-ref-title')}\"\n")
+
+
+HOSTILE_SOURCE_TEXT = (
+    "Archived page <script>window.__pwned = 'script'; alert('script')</script> with markup.\n"
+    "<img src=x onerror=\"window.__pwned = 'img'; alert('img')\"> and <iframe src=\"javascript:alert('iframe')\"></iframe>\n"
+    "<!-- an HTML comment --> <a href=\"javascript:alert('link')\">a link</a> <style>body{display:none}</style>\n"
+    + "".join(f"{payload(field)}\n" for field in ("quote", "judgment-quote", "question-quote", "event-quote"))
+)
+
+
+def _cite(field: str, **extra) -> dict:
+    return {"source": "hostile-source", "quote": payload(field), **extra}
+
+
+HOSTILE_BRIEFING = {
+    "title": f"Hostile <script>window.__pwned = 'title'</script> *text* {payload('title')}",
+    "date": datetime.date(2024, 11, 4),
+    "status": "draft",
+    "marking": "TLP:CLEAR",
+    "authors": [payload("author"), "<img src=x onerror=alert('author')>"],
+    "tags": ["hostile"],
+    "summary": ("Summary <script>window.__pwned = 'summary'; alert('summary')</script>\n"
+                "[click me](javascript:alert('md-link')) <a href=\"#\" onclick=\"alert('onclick')\">handler</a>\n"
+                "<iframe srcdoc=\"<script>parent.__pwned='srcdoc'</script>\"></iframe> <!-- secret comment -->\n"
+                "<img src=x onerror=\"window.__pwned = 'md-img'\"> <svg onload=\"window.__pwned = 'svg'\"></svg>\n"
+                + md_payload("summary")),
+    "key_actors": [{"id": "mallory", "name": f"<b onmouseover=alert('actor')>Mallory</b> {payload('actor-name')}",
+                    "role": payload("actor-role"), "affiliation": payload("actor-affiliation")}],
+    "positions": [{"actor": "mallory", "on": payload("position-on"), "stance": md_payload("stance"),
+                   "date": datetime.date(2024, 11, 3),
+                   "cites": [_cite("quote", note=payload("note")),
+                             {"source": "hostile-source",
+                              "quote": "<script>window.__pwned = 'script'; alert('script')</script>"}]}],
+    "key_judgments": [{"judgment": md_payload("judgment"), "likelihood": "likely", "confidence": "low",
+                       "cites": [_cite("judgment-quote"), {"source": "hostile-source", "lines": "2",
+                                                            "note": payload("lines-note")},
+                                 {"source": "hostile-source",
+                                  "quote": "<a href=\"javascript:alert('link')\">a link</a>"}]}],
+    "open_questions": [{"id": "hostile-question", "question": payload("question"), "status": "open",
+                        "likelihood": "unlikely", "confidence": "low", "assessment": md_payload("assessment"),
+                        "indicators": [payload("indicator")], "cites": [_cite("question-quote")]}],
+    "timeline": [{"date": datetime.date(2024, 11, 2), "event": md_payload("event"),
+                  "cites": [_cite("event-quote", note=payload("event-note"))]}],
+}
+
+HOSTILE_SOURCE = {
+    "title": payload("source-title"),
+    "publisher": payload("publisher"),
+    "url": "https://example.org/a?b=\"><img/src=x/onerror=window.__pwned='url'>",
+    "published": datetime.date(2024, 11, 3),
+    "reliability": "C",
+    "sha256": hashlib.sha256(HOSTILE_SOURCE_TEXT.encode()).hexdigest(),
+}
+
+
+def write_hostile_repository(root: Path) -> None:
+    """A briefing, its actor, question and source with a payload in every text field."""
+    (root / "sources").mkdir(parents=True, exist_ok=True)
+    (root / "briefings").mkdir(parents=True, exist_ok=True)
+    (root / "sources" / "hostile-source.txt").write_text(HOSTILE_SOURCE_TEXT, encoding="utf-8")
+    dump = functools.partial(yaml.safe_dump, sort_keys=False, allow_unicode=True, width=1 << 16)
+    (root / "sources" / "hostile-source.yaml").write_text(dump(HOSTILE_SOURCE), encoding="utf-8")
+    (root / "briefings" / "hostile.yaml").write_text(dump(HOSTILE_BRIEFING), encoding="utf-8")
+
+
+class _Attributes(html.parser.HTMLParser):
+    """Every attribute of every tag of a page: (tag, name, value as the browser reads it)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.found.extend((tag, name, value or "") for name, value in attrs)
+
+
+def attributes(page: str) -> list[tuple[str, str, str]]:
+    parser = _Attributes()
+    parser.feed(page)
+    parser.close()
+    return parser.found
+
+
+#: Attributes that may hold record text: no browser, screen reader or theme reads them as HTML.
+TEXT_ONLY_ATTRIBUTES = {"data-brf-tip", "aria-description", "aria-label", "href"}
+
+
+def test_record_text_reaches_no_title_or_other_attribute_read_as_html(tmp_path):
+    write_hostile_repository(tmp_path)
+    assert not [d for d in check_repository(load_repository(tmp_path)).diagnostics if d.severity == "error"]
+    index = build_index(load_repository(tmp_path))
+    pages = {page.path: page.markdown for page in render_pages(index, ROOT / "templates")}
+    leaks = [(path, tag, name, value[:60]) for path, text in pages.items()
+             for tag, name, value in attributes(text)
+             if ("pwned" in value or "alert(" in value) and name not in TEXT_ONLY_ATTRIBUTES]
+    assert leaks == []
+    titles = {value for text in pages.values() for tag, name, value in attributes(text) if name == "title"}
+    assert not [title for title in titles if "<" in title or "pwned" in title or "alert" in title]
+    tips = [value for text in pages.values() for tag, name, value in attributes(text) if name == "data-brf-tip"]
+    assert any(payload("quote") in tip for tip in tips)  # the quote, as text, in our tooltip
+    for field in ("summary", "stance", "judgment", "assessment", "event"):  # Markdown link titles too
+        assert title_payload(f"{field}-md-title") in tips and title_payload(f"{field}-ref-title") in tips
+
+
+def test_a_markdown_link_title_becomes_a_text_tooltip():
+    rendered = str(markdown_block('[x](https://example.org/ "<img src=x onerror=alert(1)>") and [y][r]\n\n'
+                                  '[r]: https://example.org/r "A & B"'))
+    assert "title=" not in rendered
+    assert 'data-brf-tip="&lt;img src=x onerror=alert(1)&gt;"' in rendered
+    assert 'href="https://example.org/"' in rendered and ">x</a>" in rendered
+    assert 'data-brf-tip="A &amp; B"' in rendered
+
+
+@pytest.mark.parametrize("raw", [
+    '<a href="https://example.org/" title="<img src=x onerror=alert(1)>">x</a>',
+    '<abbr title="<img src=x onerror=alert(1)>">A</abbr>',
+    '<span title="<img src=x onerror=alert(1)>">s</span>',
+    '<p title="<img src=x onerror=alert(1)>">p</p>',
+])
+def test_the_sanitiser_strips_every_title_attribute(raw):
+    assert "title" not in sanitise(raw)
+    assert "title" not in str(markdown_block(raw))
