@@ -333,6 +333,14 @@ def _default_format() -> str:
     return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
 
 
+def _engine_option(parser: argparse.ArgumentParser) -> None:
+    from .engine import ENGINES, ENV
+
+    parser.add_argument("--engine", choices=ENGINES,
+                        help=f"the static-site engine (default: ${ENV}, else properdocs when it is "
+                             "installed, else mkdocs)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="briefings",
@@ -364,6 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="format of the check's diagnostics")
     build.add_argument("--strict", action="store_true", help="do not build when the check warns")
     build.add_argument("--verbose", action="store_true", help="show every message of MkDocs")
+    _engine_option(build)
     build.set_defaults(func=cmd_build, doing="building the site; the previous site is unchanged")
 
     serve = verbs.add_parser("serve", help="preview the site, rebuilt on every change",
@@ -374,6 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-marking", choices=TLP_ORDER, metavar="TLP:...",
                        help="preview the public subset up to this marking")
     serve.add_argument("--open", action="store_true", help="open the site in the default browser")
+    _engine_option(serve)
     serve.set_defaults(func=cmd_serve)
 
     explain = verbs.add_parser("explain", help="explain a diagnostic code, with examples",
@@ -419,6 +429,13 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = list(sys.argv[1:] if argv is None else argv)
     with interrupt.handled():  # SIGTERM too unwinds the command, removing what it had staged
         try:
+            if hasattr(args, "engine"):  # before anything imports the engine
+                from .engine import EngineMissing, select
+
+                try:
+                    select(args.engine)
+                except EngineMissing as exc:
+                    raise CannotRun(str(exc)) from None
             return args.func(args)
         except CannotRun as exc:
             print(f"briefings: {exc}", file=sys.stderr)

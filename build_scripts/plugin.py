@@ -28,6 +28,7 @@ import typing
 from pathlib import Path
 
 import jinja2
+import mkdocs
 from mkdocs.config import config_options as opt
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
@@ -45,7 +46,7 @@ from .report import as_text
 from .search import PART_TEXT, SearchIndexError, index_site
 from .watchdog import Watchdog
 
-log = logging.getLogger("mkdocs.plugins.briefings")
+log = logging.getLogger(f"{mkdocs.__name__}.plugins.briefings")  # (ProperDocs: properdocs.plugins...)
 
 WATCHED = ("briefings", "sources", "templates")
 

@@ -31,6 +31,13 @@ from .search import SearchIndexError, index_site
 OFFLINE_PLUGIN = "material/offline"
 
 
+def _engine_log(name: str = "") -> logging.Logger:
+    """The engine's logger ``name`` (MkDocs logs as ``mkdocs``, ProperDocs as ``properdocs``)."""
+    import mkdocs
+
+    return logging.getLogger(mkdocs.__name__ + name)
+
+
 class BuildFailed(Exception):
     """MkDocs could not build the site; the message says why."""
 
@@ -38,7 +45,7 @@ class BuildFailed(Exception):
 @contextmanager
 def mkdocs_logging(verbose: bool = False):
     """Show MkDocs' messages as its own command line does (warnings and errors by default)."""
-    logger = logging.getLogger("mkdocs")
+    logger = _engine_log()
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
     old_level, old_propagate = logger.level, logger.propagate
@@ -322,7 +329,7 @@ def _errors_logged():
             errors.append(record.getMessage())
 
     handler = Collect(logging.ERROR)
-    logger = logging.getLogger("mkdocs")
+    logger = _engine_log()
     logger.addHandler(handler)
     try:
         yield errors
@@ -394,15 +401,15 @@ def serve(root: Path, *, dev_addr: str | None = None, max_marking: str | None = 
 
     ``shown``: the diagnostics the caller has printed already (each is printed once).
     """
-    log = logging.getLogger("mkdocs.plugins.briefings")
+    log = _engine_log(".plugins.briefings")
     site_dir = Path(tempfile.mkdtemp(prefix="briefings-serve-"))
     builder = PreviewBuilder(root, site_dir, max_marking=max_marking, dev_addr=dev_addr)
     builder.preview.reported.update(shown or ())
     notice = _QuietDirtyNotice()
-    logging.getLogger("mkdocs.commands.build").addFilter(notice)
+    _engine_log(".commands.build").addFilter(notice)
     try:
         with mkdocs_logging(verbose=False):
-            logging.getLogger("mkdocs").setLevel(logging.INFO)
+            _engine_log().setLevel(logging.INFO)
             config = builder.config()
             host, port = config.dev_addr
             mount_path = urllib.parse.urlsplit(config.site_url or "/").path
@@ -446,5 +453,5 @@ def serve(root: Path, *, dev_addr: str | None = None, max_marking: str | None = 
             finally:
                 server.shutdown()
     finally:
-        logging.getLogger("mkdocs.commands.build").removeFilter(notice)
+        _engine_log(".commands.build").removeFilter(notice)
         shutil.rmtree(site_dir, ignore_errors=True)

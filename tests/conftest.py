@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from build_scripts import engine
+
+engine.select()  # the default engine, for the builds run in this process (before anything imports one)
 from build_scripts.checks import Result, check_repository
 from build_scripts.repo import load_repository
 
