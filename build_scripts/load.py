@@ -8,6 +8,8 @@ as diagnostics instead of exceptions.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Union
 
@@ -92,6 +94,21 @@ KEY_NOT_TEXT = code(
     """,
     failing="? [title]\n: EU and Korea",
     passing="title: EU and Korea",
+)
+
+BIDI_CONTROL = code(
+    "BRF008", "bidi-control", Severity.ERROR, "An invisible character that reorders the text",
+    """
+    Bidirectional embedding, override and isolate controls (U+202A to U+202E, U+2066 to
+    U+2069) are invisible and make the text after them display in another order than
+    it is stored ("Trojan Source"): a quote could read one way on screen and say
+    another. They are refused anywhere in a briefing or source metadata file, comments
+    included; the message gives the line and column of each. Delete them (most editors
+    do not show them; VS Code marks them when `editor.unicodeHighlight` is on). In an
+    archived source text they are simply ignored when quotes are matched.
+    """,
+    failing='quote: "to the next \\u202elevel"   # or the invisible character U+202E itself',
+    passing='quote: "to the next level"',
 )
 
 Scalar = Union[str, int, float, bool, None]
@@ -186,6 +203,43 @@ def load_yaml(data: bytes, file: str) -> tuple[Node | None, list[Diagnostic]]:
     if problem is not None:
         return None, [problem]
     assert text is not None
+    controls = [] if text.isascii() else bidi_controls(text, file)
+    node, problems = _load_text(text, file)
+    return node, controls + problems
+
+
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# ... and the line breaks of YAML 1.1, by which libyaml counts lines.
+_BIDI_OR_BREAK = re.compile("(\r\n|[\r\n\x85\u2028\u2029])|[\u202a-\u202e\u2066-\u2069]")
+MAX_BIDI_REPORTS = 100  # per file; a file full of them gets one more diagnostic that counts the rest
+
+
+def bidi_controls(text: str, file: str) -> list[Diagnostic]:
+    """One diagnostic for each bidirectional control character in ``text``, where it is."""
+    if not _BIDI.search(text):
+        return []
+    found: list[Diagnostic] = []
+    line, line_start, more = 1, 0, 0
+    for match in _BIDI_OR_BREAK.finditer(text):
+        if match.group(1):
+            line, line_start = line + 1, match.end()
+            continue
+        if len(found) == MAX_BIDI_REPORTS:
+            more += 1
+            continue
+        char = match.group()
+        found.append(make(
+            BIDI_CONTROL, file, line, match.start() - line_start + 1,
+            f"invisible bidirectional control U+{ord(char):04X} {unicodedata.name(char)}",
+            "delete it: it makes the text display otherwise than it is stored"))
+    if more:
+        last = found[-1]
+        found[-1] = make(BIDI_CONTROL, file, last.line, last.column,
+                         f"{last.message}, and {more:,} more after it in this file", last.hint)
+    return found
+
+
+def _load_text(text: str, file: str) -> tuple[Node | None, list[Diagnostic]]:
     try:
         deep = _too_deep(text)
         if deep is not None:
@@ -204,7 +258,7 @@ def load_yaml(data: bytes, file: str) -> tuple[Node | None, list[Diagnostic]]:
     if root is None:
         return None, [make(NOT_A_MAPPING, file, 1, 1, "the file is empty",
                            "write the record's keys, for example 'title: ...'")]
-    walker = _Walker(file)
+    walker = _Walker(file, text)
     try:
         node = walker.walk(root, 0)
     except _Abort as abort:
@@ -273,8 +327,9 @@ def describe(node: Node) -> str:
 class _Walker:
     """Turns a composed libyaml node graph into :class:`Node` values, within bounds."""
 
-    def __init__(self, file: str):
+    def __init__(self, file: str, text: str = ""):
         self.file = file
+        self.text = text
         self.count = 0
         self.diagnostics: list[Diagnostic] = []
 
@@ -297,6 +352,8 @@ class _Walker:
                 self._bad_tag(tag, line, column)
                 return Node("str", node.value, line, column)
             if kind in ("str", "timestamp"):
+                if kind == "str" and not node.value.isascii():
+                    self._escaped_bidi(node, line, column)
                 return Node(kind, node.value, line, column)
             try:
                 value = _constructor.construct_object(node, deep=True)
@@ -333,6 +390,17 @@ class _Walker:
             keys[key] = (key_line, key_column)
             values[key] = self.walk(value_node, depth + 1)
         return Node("map", values, line, column, keys)
+
+    def _escaped_bidi(self, node: yaml.ScalarNode, line: int, column: int) -> None:
+        """A bidirectional control written as an escape (``"\\u202e"``) in a value."""
+        found = _BIDI.search(node.value)
+        if found is None or _BIDI.search(self.text, node.start_mark.index, node.end_mark.index):
+            return  # none, or written as itself: reported where it stands
+        char = found.group()
+        self.diagnostics.append(make(
+            BIDI_CONTROL, self.file, line, column,
+            f"this text holds the bidirectional control U+{ord(char):04X} {unicodedata.name(char)}, "
+            "written as an escape", "delete the escape: it makes the text display otherwise than it is stored"))
 
     def _bad_tag(self, tag: str, line: int, column: int) -> None:
         shown = tag.replace("tag:yaml.org,2002:", "!!")

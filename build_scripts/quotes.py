@@ -1,9 +1,9 @@
 """Quote matching: the normalisation of SPEC 3, elisions, and the closest passage.
 
-A quote matches a source when, after both are normalised the same way (Unicode NFKC,
-white space runs to one space, typographic quotes to ASCII, every dash and ``--`` to
-``-``, case folded), each part of the quote between elision marks occurs in the
-source, in order.
+A quote matches a source when, after both are normalised the same way (invisible format
+characters dropped, Unicode NFKC, white space runs to one space, typographic quotes to
+ASCII, every dash and ``--`` to ``-``, case folded), each part of the quote between
+elision marks occurs in the source, in order, beginning and ending at word boundaries.
 """
 
 from __future__ import annotations
@@ -29,16 +29,59 @@ _ELISION = re.compile(r"\s*(?:\[\s*\.\.\.\s*\]|\.\.\.)\s*")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
-_TYPOGRAPHIC = re.compile(f"[{re.escape(_DASHES + _DOUBLE + _SINGLE)}]")
+# Where Unicode puts its format characters (category Cf); the category decides, so a newer
+# Unicode database that moves a character in or out of Cf is followed.
+_FORMAT_BLOCKS = ((0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD),
+                  (0x070F, 0x070F), (0x0890, 0x0891), (0x08E2, 0x08E2), (0x180E, 0x180E),
+                  (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0xFEFF, 0xFEFF),
+                  (0xFFF9, 0xFFFB), (0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x1343F),
+                  (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0001, 0xE0001), (0xE0020, 0xE007F))
+FORMAT_CHARS = "".join(chr(c) for first, last in _FORMAT_BLOCKS for c in range(first, last + 1)
+                       if unicodedata.category(chr(c)) == "Cf")
+_FORMAT_SET = frozenset(FORMAT_CHARS)
+
+
+def _char_class(chars: str) -> str:
+    """A regular expression character class body of ``chars``, as ranges."""
+    body, codes = [], sorted(map(ord, chars))
+    while codes:
+        first = last = codes.pop(0)
+        while codes and codes[0] == last + 1:
+            last = codes.pop(0)
+        body.append(re.escape(chr(first)) + (f"-{re.escape(chr(last))}" if last > first else ""))
+    return "".join(body)
+
+
+_BMP_FORMAT = _char_class("".join(c for c in FORMAT_CHARS if c <= "\uffff"))
+_FORMAT = re.compile(f"[{_char_class(FORMAT_CHARS)}]+")
+# A few format characters lie beyond U+FFFF; a class of the others plus one range for all
+# of those planes compiles to a bitmap and one comparison, faster to scan than the exact
+# class (the few characters beyond U+FFFF it finds are told apart by _typographic).
+_MAYBE_FORMAT = re.compile(f"[{_BMP_FORMAT}\U00010000-\U0010ffff]")
+_TYPOGRAPHIC = re.compile(f"[{re.escape(_DASHES + _DOUBLE + _SINGLE)}{_BMP_FORMAT}\U00010000-\U0010ffff]")
+
+
+# What each character _TYPOGRAPHIC finds becomes (beyond U+FFFF, most stay themselves).
+_TYPOGRAPHIC_TO = {**_REPLACEMENT, **dict.fromkeys(FORMAT_CHARS, "")}
+
+
+def _typographic(match: re.Match) -> str:
+    char = match[0]
+    return _TYPOGRAPHIC_TO.get(char, char)
 
 
 def _fold(text: str) -> str:
     if text.isascii():
         return text.lower()
-    text = unicodedata.normalize("NFKC", text)
-    # A regular expression touches only the few typographic characters; str.translate
-    # would rebuild every character of a mostly-ASCII text.
-    return _TYPOGRAPHIC.sub(lambda m: _REPLACEMENT[m.group()], text).casefold()
+    normal = unicodedata.normalize("NFKC", text)
+    # A regular expression touches only the few typographic and format characters;
+    # str.translate would rebuild every character of a mostly-ASCII text.
+    replaced = _TYPOGRAPHIC.sub(_typographic, normal)
+    if len(replaced) != len(normal):
+        # Format characters were dropped. They go before NFKC, so that what they stood
+        # between composes (e, U+200B, U+0301 is é): fold again without them.
+        return _fold(_FORMAT.sub("", text))
+    return replaced.casefold()
 
 
 def _fold_groups(segment: str) -> list[tuple[int, str]]:
@@ -77,12 +120,76 @@ def quote_parts(quote: str) -> tuple[str, ...]:
     return tuple(p for p in (part.strip() for part in _ELISION.split(normalise(quote))) if p)
 
 
+# Scripts written without spaces between words, where every character boundary is a word
+# boundary: Thai, Lao, Myanmar, Khmer, kana, Bopomofo and Han (with its radicals, symbols
+# such as 々 and the extension planes).
+_UNSPACED = ((0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0x19E0, 0x19FF),
+             (0x2E80, 0x2FDF), (0x3005, 0x3007), (0x3021, 0x3029), (0x3038, 0x303C),
+             (0x3040, 0x30FF), (0x3100, 0x312F), (0x31A0, 0x31FF), (0x3400, 0x4DBF),
+             (0x4E00, 0x9FFF), (0xA9E0, 0xA9FF), (0xAA60, 0xAA7F), (0xF900, 0xFAFF),
+             (0xFF66, 0xFF9F), (0x1B000, 0x1B16F), (0x20000, 0x3FFFF))
+
+
+def _unspaced(char: str) -> bool:
+    code = ord(char)
+    return any(first <= code <= last for first, last in _UNSPACED)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _joined_unicode(before: str, after: str) -> bool:
+    if unicodedata.category(after)[0] == "M":  # a mark belongs to the character before it
+        return not before.isspace()
+    return ((before.isalnum() or unicodedata.category(before)[0] == "M") and after.isalnum()
+            and not _unspaced(before) and not _unspaced(after))
+
+
+def _joined(before: str, after: str) -> bool:
+    """Whether the boundary between two characters of a normalised text lies inside a word."""
+    if before.isascii() and after.isascii():
+        return before.isalnum() and after.isalnum()
+    return _joined_unicode(before, after)
+
+
+# Punctuation that joins the digits on both sides into one number (as Unicode's word
+# boundaries do, UAX #29): "5 million" is not a quote of "2.5 million", nor "000" of
+# "10,000". An apostrophe or a hyphen does not join: "North Korea" may be quoted from
+# "North Korea's", and "lethal" is a word of "non-lethal".
+_MID = ".,"
+
+
+def _inside(text: str, index: int) -> bool:
+    """Whether ``index`` (0 < index < len(text)) of a normalised text falls inside a word."""
+    before, after = text[index - 1], text[index]
+    if before in _MID:
+        return index > 1 and text[index - 2].isdigit() and after.isdigit()
+    if after in _MID:
+        return index + 1 < len(text) and before.isdigit() and text[index + 1].isdigit()
+    return _joined(before, after)
+
+
+def _find(part: str, haystack: str, start: int) -> int:
+    """First index from ``start`` where ``part`` occurs in ``haystack`` at word boundaries."""
+    found = haystack.find(part, start)
+    while found >= 0:
+        end = found + len(part)
+        # Two character tests: mostly a space on either side, which needs no more.
+        if not ((found > 0 and haystack[found - 1] != " " and _inside(haystack, found))
+                or (end < len(haystack) and haystack[end] != " " and _inside(haystack, end))):
+            return found
+        found = haystack.find(part, found + 1)
+    return found
+
+
 def find_parts(parts: list[str], haystack: str) -> list[tuple[int, int]] | None:
-    """Spans of each part found in order in ``haystack``, or ``None`` with the first miss."""
+    """Spans of each part found in order, at word boundaries, in ``haystack`` (or ``None``).
+
+    A part may not begin or end inside a word of ``haystack``: "lawful" does not occur
+    in "unlawful". An occurrence inside a word is passed over for a later one.
+    """
     spans: list[tuple[int, int]] = []
     start = 0
     for part in parts:
-        found = haystack.find(part, start)
+        found = _find(part, haystack, start)
         if found < 0:
             return None
         spans.append((found, found + len(part)))
@@ -91,14 +198,62 @@ def find_parts(parts: list[str], haystack: str) -> list[tuple[int, int]] | None:
 
 
 def first_missing(parts: list[str], haystack: str) -> int:
-    """Index of the first part that does not occur (in order) in ``haystack``."""
+    """Index of the first part that does not occur (in order, at word boundaries) in ``haystack``."""
+    return _first_missing(parts, haystack)[0]
+
+
+def _first_missing(parts: list[str], haystack: str) -> tuple[int, int]:
+    """The first part that does not occur, and where the search for it started."""
     start = 0
     for index, part in enumerate(parts):
-        found = haystack.find(part, start)
+        found = _find(part, haystack, start)
         if found < 0:
-            return index
+            return index, start
         start = found + len(part)
-    return len(parts)
+    return len(parts), start
+
+
+def inside_word(parts: list[str], haystack: str) -> tuple[int, int] | None:
+    """Where the first missing part does occur, but only inside a word (a span of ``haystack``).
+
+    ``None`` when the quote matches, or when its first missing part does not occur at all.
+    """
+    index, start = _first_missing(parts, haystack)
+    if index == len(parts):
+        return None
+    found = haystack.find(parts[index], start)
+    return None if found < 0 else (found, found + len(parts[index]))
+
+
+def whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span ``start``..``end`` of a normalised text widened to the words it touches."""
+    while 0 < start < len(text) and _inside(text, start):
+        start -= 1
+    while 0 < end < len(text) and _inside(text, end):
+        end += 1
+    return start, end
+
+
+# A letter or digit, a space after it, and a letter or digit after that: two words.
+_TWO_WORDS = re.compile(r"[^\W_].*? .*?[^\W_]")
+
+
+def too_short(parts: tuple[str, ...] | list[str]) -> bool:
+    """Whether every part of a quote is one word or less: it then verifies nothing.
+
+    A word is a run between spaces holding a letter or digit; in a script written
+    without spaces each of its characters counts as one.
+    """
+    if any(_TWO_WORDS.search(part) for part in parts):
+        return False
+    for part in parts:
+        words = 0
+        for token in part.split(" "):
+            if any(char.isalnum() for char in token):
+                words += max(1, sum(1 for char in token if not char.isascii() and _unspaced(char)))
+                if words > 1:
+                    return False
+    return True
 
 
 _RUNS = re.compile(r"\s{2,}|-{2,}")
@@ -147,33 +302,56 @@ class _Offsets:
         return self.values[at] + key - self.keys[at]
 
 
+def _visible(text: str) -> tuple[str, _Offsets]:
+    """``text`` without format characters, and the map of its positions back to ``text``."""
+    pieces: list[str] = []
+    offsets = _Offsets()
+    last = size = 0
+    for run in _FORMAT.finditer(text):
+        pieces.append(text[last:run.start()])
+        size += run.start() - last
+        offsets.add(size, run.end())
+        last = run.end()
+    pieces.append(text[last:])
+    return "".join(pieces), offsets
+
+
 @dataclass
 class Mapped:
     """A normalised text that knows, for each of its characters, where it came from."""
 
     original: str
     text: str
-    folded: _Offsets = field(repr=False, compare=False)  # folded position -> original
+    folded: _Offsets = field(repr=False, compare=False)  # folded position -> visible
     kept: _Offsets = field(repr=False, compare=False)  # text position -> folded
     located: dict = field(default_factory=dict, repr=False, compare=False)  # quote -> spans
+    # visible position (format characters dropped) -> original; None when none was dropped
+    visible: _Offsets | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def build(cls, original: str) -> "Mapped":
+    def build(cls, source: str) -> "Mapped":
+        # Format characters are dropped first; the rest maps positions of what remains.
+        # (They are among the characters that fold otherwise, so that search comes first.)
+        text, visible = source, None
+        otherwise = _FOLDS_OTHERWISE.search(source)
+        if otherwise and _MAYBE_FORMAT.search(source, otherwise.start()) and _FORMAT.search(source):
+            text, visible = _visible(source)
+            otherwise = _FOLDS_OTHERWISE.search(text)
         chars: list[str] = []
         folded = _Offsets()
         length = 0  # of the folded text so far
-        position = 0  # in ``original``
+        position = 0  # in ``text``, the source without its format characters
 
         def emit_ascii(stop: int) -> None:
             nonlocal length
             folded.add(length, position)
-            chars.append(original[position:stop].lower())
+            chars.append(text[position:stop].lower())
             length += stop - position
 
-        if not _FOLDS_OTHERWISE.search(original):  # the common case: one fold, no breakpoint
-            chars.append(_ONLY_ONE_TO_ONE.sub(_one_to_one, original).lower())
-            length = position = len(original)
-        for run in _NON_ASCII.finditer(original, position):
+        if not otherwise:  # the common case: one fold, no breakpoint
+            chars.append(_ONLY_ONE_TO_ONE.sub(_one_to_one, text).lower())
+            length = position = len(text)
+        for run in _NON_ASCII.finditer(text, position):
             if _ONLY_ONE_TO_ONE.fullmatch(run.group()):
                 emit_ascii(run.start())
                 chars.append(run.group().translate(_ONE_TO_ONE))
@@ -183,14 +361,14 @@ class Mapped:
             # The ASCII character before a run may compose with it (e + U+0301 = é).
             start = max(position, run.start() - 1)
             emit_ascii(start)
-            for offset, group in _fold_groups(original[start:run.end()]):
+            for offset, group in _fold_groups(text[start:run.end()]):
                 for index in range(len(group)):
                     folded.add(length + index, start + offset)
                 chars.append(group)
                 length += len(group)
             position = run.end()
-        emit_ascii(len(original))
-        folded.add(length, len(original))
+        emit_ascii(len(text))
+        folded.add(length, len(text))
         folded_text = "".join(chars)
         # Collapse white space and dash runs to one character each.
         pieces: list[str] = []
@@ -207,11 +385,12 @@ class Mapped:
             kept.add(size, end)
             last = end
         pieces.append(folded_text[last:])
-        return cls(original, _OTHER_SPACE.sub(" ", "".join(pieces)), folded, kept)
+        return cls(source, _OTHER_SPACE.sub(" ", "".join(pieces)), folded, kept, visible=visible)
 
     def origin(self, index: int) -> int:
         """Index in ``original`` of ``text[index]`` (``len(original)`` at the end)."""
-        return self.folded[self.kept[index]]
+        at = self.folded[self.kept[index]]
+        return at if self.visible is None else self.visible[at]
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The span of ``original`` that produced ``text[start:end]``, trimmed of spaces."""
@@ -220,7 +399,8 @@ class Mapped:
         while start < end < len(self.text) and self.origin(end - 1) == after:
             end += 1
             after = self.origin(end)
-        while after > first and self.original[after - 1].isspace():
+        while after > first and (self.original[after - 1].isspace()
+                                 or self.original[after - 1] in _FORMAT_SET):
             after -= 1
         return first, after
 
@@ -243,15 +423,57 @@ class Closest:
     line: int
 
 
+#: At most this many characters of a quote are handed to the aligner, whose time grows
+#: faster than the quote's length: a longer quote is placed by its head and its tail.
+ALIGN_CAP = 256
+#: The similarity of a longer quote is measured on its first and last this many characters.
+SCORE_WINDOW = 1024
+
+
+def _align(needle: str, haystack: str):
+    """The best alignment of ``needle`` with a window of ``haystack`` (rapidfuzz's)."""
+    return fuzz.partial_ratio_alignment(needle, haystack)
+
+
+def _place_long(part: str, text: str, start: int) -> tuple[int, float]:
+    """End and similarity of the passage of a quote longer than ``ALIGN_CAP`` from ``start``.
+
+    The passage runs for the quote's length; its end is where the quote's tail aligns
+    best near there. Both searches and the similarity take a bounded number of characters.
+    """
+    expected = min(len(text), start + len(part))
+    tail = part[-ALIGN_CAP:]
+    low = max(start, expected - len(tail) - ALIGN_CAP)
+    high = min(len(text), expected + ALIGN_CAP)
+    end = expected
+    if high - low >= len(tail):
+        found = _align(tail, text[low:high])
+        if found is not None and found.score >= 50:
+            end = low + found.dest_end
+    passage = text[start:end]
+    if len(part) <= SCORE_WINDOW:
+        return end, fuzz.ratio(part, passage)
+    return end, (fuzz.ratio(part[:SCORE_WINDOW], passage[:SCORE_WINDOW])
+                 + fuzz.ratio(part[-SCORE_WINDOW:], passage[-SCORE_WINDOW:])) / 2
+
+
 def closest_passage(part: str, original: str) -> Closest | None:
-    """The passage of ``original`` most similar to the normalised quote ``part``."""
+    """The passage of ``original`` most similar to the normalised quote ``part``.
+
+    Its cost does not grow with the quote beyond ``ALIGN_CAP`` characters (but for
+    reading the quote and copying the passage).
+    """
     mapped = Mapped.build(original)
     if not part or not mapped.text.strip():
         return None
-    found = fuzz.partial_ratio_alignment(part, mapped.text)
+    found = _align(part[:ALIGN_CAP], mapped.text)
     if found is None:
         return None
-    start, end = found.dest_start, found.dest_end
+    start, end, score = found.dest_start, found.dest_end, found.score
+    if len(part) > ALIGN_CAP:
+        end, score = _place_long(part, mapped.text, start)
+    if score > 99.9 and mapped.text[start:end] != part:
+        score = 99.9  # not the same text: do not let rounding say 100%
     # Widen to whole words so the passage reads naturally.
     while start > 0 and mapped.text[start - 1] not in " \n":
         start -= 1
@@ -263,7 +485,7 @@ def closest_passage(part: str, original: str) -> Closest | None:
         passage = passage.lstrip(_EDGE_PUNCTUATION)
     if part[-1:].isalnum():
         passage = passage.rstrip(_EDGE_PUNCTUATION)
-    return Closest(passage, round(found.score, 1), original.count("\n", 0, first) + 1)
+    return Closest(passage, round(score, 1), original.count("\n", 0, first) + 1)
 
 
 _EDGE_PUNCTUATION = " ,;:\"'" + _DOUBLE + _SINGLE
@@ -274,17 +496,58 @@ def word_differences(part: str, passage: str) -> list[tuple[str, str]]:
 
     Punctuation at the edges of words is ignored here, so that the pairs name the words
     that were mistyped rather than the comma beside them.
+
+    Only the words between the longest common beginning and end are compared; when more
+    than ``MAX_DIFF_WORDS`` words remain on either side the result is empty (too many
+    differences to list).
     """
     def words(text: str) -> list[str]:
         return [w for w in (w.strip(_WORD_EDGES) for w in text.split()) if w]
 
     quoted, source = words(part), words(normalise(passage))
+    head = 0
+    while head < min(len(quoted), len(source)) and quoted[head] == source[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(quoted), len(source)) - head and quoted[-1 - tail] == source[-1 - tail]:
+        tail += 1
+    quoted, source = quoted[head:len(quoted) - tail], source[head:len(source) - tail]
+    if len(quoted) > MAX_DIFF_WORDS or len(source) > MAX_DIFF_WORDS:
+        return []
     matcher = difflib.SequenceMatcher(a=quoted, b=source, autojunk=False)
     return [(" ".join(quoted[i1:i2]), " ".join(source[j1:j2]))
             for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
 
 
 _WORD_EDGES = ".,;:!?\"'()[]"
+MAX_DIFF_WORDS = 400
+
+
+def lookalike_characters(quoted: str, source: str) -> list[tuple[str, str]]:
+    """The characters by which two words that look alike differ: pairs (quote's, source's).
+
+    Words look alike when each difference is a character outside ASCII in place of
+    another (a Cyrillic ``а`` for a Latin ``a``, an accented letter for a plain one) or
+    added or left out where only characters outside ASCII are (an invisible mark);
+    otherwise the list is empty, since the difference can be seen. Each pair is named once.
+    """
+    if quoted == source:
+        return []
+    matcher = difflib.SequenceMatcher(a=quoted, b=source, autojunk=False)
+    pairs = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        q, s = quoted[i1:i2], source[j1:j2]
+        if len(q) == len(s):
+            pairs += [(a, b) for a, b in zip(q, s) if a != b]
+            if any((a + b).isascii() for a, b in zip(q, s)):
+                return []
+        elif (q or s).isascii() or (q and s):
+            return []
+        else:
+            pairs.append((q, s))
+    return list(dict.fromkeys(pairs))
 
 
 def count_lines(text: str) -> int:

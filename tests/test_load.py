@@ -106,3 +106,32 @@ def test_non_text_key():
 
 def test_multiple_documents_are_a_syntax_error():
     assert [c for *_, c in codes("title: a\n---\ntitle: b\n")] == ["BRF001"]
+
+
+def test_bidi_controls_are_reported_where_each_one_is():
+    text = "title: 'EU \u202eand Korea'\n# a comment \u2066hidden\u2069\nsummary: |\n  Seoul \u202d\n"
+    assert codes(text) == [(1, 12, "BRF008"), (2, 13, "BRF008"), (2, 20, "BRF008"), (4, 9, "BRF008")]
+    _, problems = load_yaml(text.encode(), "briefings/x.yaml")
+    assert problems[0].message == "invisible bidirectional control U+202E RIGHT-TO-LEFT OVERRIDE"
+    assert problems[0].hint == "delete it: it makes the text display otherwise than it is stored"
+
+
+@pytest.mark.parametrize("char", ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e",
+                                  "\u2066", "\u2067", "\u2068", "\u2069"])
+def test_every_bidi_control_is_refused(char):
+    assert codes(f"title: ok\r\nsummary: a{char}b\r\n") == [(2, 11, "BRF008")]
+
+
+def test_other_invisible_characters_are_not_bidi_controls():
+    assert codes("title: secu\u00adrity de\u200bfense \u200e\n") == []
+
+
+def test_a_bidi_control_written_as_an_escape_is_reported_at_its_value():
+    assert codes('title: ok\nsummary: "to the next \\u202elevel"\n') == [(2, 10, "BRF008")]
+
+
+def test_a_file_full_of_bidi_controls_is_reported_in_bounded_output():
+    found = codes("title: " + "\u202e" * 5000 + "\n")
+    assert len(found) == 100 and found[0] == (1, 8, "BRF008") and found[-1] == (1, 107, "BRF008")
+    _, problems = load_yaml(("title: " + "\u202e" * 5000 + "\n").encode(), "briefings/x.yaml")
+    assert problems[-1].message.endswith(", and 4,900 more after it in this file")

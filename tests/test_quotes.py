@@ -48,6 +48,8 @@ _TYPOGRAPHIC = {"'": ["\u2019", "\u2018", "'"], '"': ["\u201c", "\u201d", '"'],
                 "-": ["-", "\u2013", "\u2014", "--"], "\u2013": ["-", "--", "\u2014"],
                 "\u2014": ["-", "\u2013"]}
 _SEPARATORS = [" ", "  ", "\n", " \n  ", "\t"]
+# Invisible format characters (Unicode category Cf) that a copy and paste may carry along.
+_FORMAT = ["\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u202e", "\u2066"]
 
 
 @st.composite
@@ -62,7 +64,11 @@ def retyped_run(draw):
     for word in run:
         chars = "".join(draw(st.sampled_from(_TYPOGRAPHIC[c])) if c in _TYPOGRAPHIC else c for c in word)
         case = draw(st.sampled_from([str, str.upper, str.lower, str.title]))
-        retyped.append(case(chars))
+        chars = case(chars)
+        if draw(st.integers(0, 4)) == 0:  # now and then an invisible character inside the word
+            at = draw(st.integers(0, len(chars)))
+            chars = chars[:at] + draw(st.sampled_from(_FORMAT)) + chars[at:]
+        retyped.append(chars)
     quote = retyped[0] + "".join(draw(st.sampled_from(_SEPARATORS)) + w for w in retyped[1:])
     return text, run, quote
 
@@ -95,7 +101,8 @@ def test_mapped_text_is_the_normal_form(text):
     assert quotes.Mapped.build(text).text == quotes.normalise(text)
 
 
-_TRICKY = "ae Z-\u0301\u0308\u0316\u1100\u1161\u11a8\uac00\ufb01\u2026\u00a0\u2013\u201c\u00df\u0130\u3099\u304b\uff21\n"
+_TRICKY = ("ae Z-\u0301\u0308\u0316\u1100\u1161\u11a8\uac00\ufb01\u2026\u00a0\u2013\u201c\u00df\u0130\u3099\u304b\uff21\n"
+           "\u00ad\u200b\u200d\ufeff\u202e")
 
 
 @settings(max_examples=1000, deadline=None)
@@ -150,3 +157,185 @@ def test_line_span(text, first, last, expected):
 def test_line_span_out_of_range():
     assert quotes.line_span("a\nb\n", 3, 3) is None
     assert quotes.count_lines("a\nb\n") == 2 and quotes.count_lines("a\nb") == 2
+
+
+# --- word boundaries -----------------------------------------------------------------
+
+def matches(quote: str, source: str) -> bool:
+    return quotes.find_parts(quotes.quote_parts(quote), quotes.normalise(source)) is not None
+
+
+@pytest.mark.parametrize("quote,source,found", [
+    ("lawful, the minister said", "The strike was unlawful, the minister said", False),
+    ("unlawful, the minister said", "The strike was unlawful, the minister said", True),
+    ("The strike was un", "The strike was unlawful", False),
+    ("aid", "said", False),
+    ("to the next level.", "taking it to the next level.", True),
+    ('"to the next level."', "taking it \u201cto the next level.\u201d", True),
+    ("5 million people", "2.5 million people", False),
+    ("000 troops", "12,000 troops", False),
+    ("2.5 million", "about 2.5 million people", True),
+    ("North Korea", "North Korea\u2019s support", True),
+    ("lethal aid", "non-lethal aid", True),  # a hyphen separates words (UAX #29)
+    ("caf", "caf\u00e9", False),
+    ("cafe", "cafe\u0301 noir", False),  # a combining accent belongs to its letter
+    ("\u0928\u092e", "\u0928\u092e\u0938\u094d\u0924\u0947", False),  # Devanagari: inside a word
+    ("\u5b89\u5168", "\u4e2d\u56fd\u5b89\u5168\u4fdd\u969c", True),  # Chinese: every character boundary
+    ("\u3067\u3059", "\u65e5\u672c\u8a9e\u3067\u3059", True),  # Japanese kana after kanji
+    ("\u0e44\u0e17\u0e22", "\u0e1b\u0e23\u0e30\u0e40\u0e17\u0e28\u0e44\u0e17\u0e22\u0e21\u0e35", True),  # Thai
+    ("\u0e01", "\u0e01\u0e34\u0e19", False),  # ... but not between a Thai letter and its vowel sign
+    ("law ... said", "unlawful, it was said", False),  # each part of an elided quote
+    ("unlawful ... said", "unlawful, it was said", True),
+    ("it ... aid", "unlawful, it was said", False),
+])
+def test_a_quote_begins_and_ends_at_word_boundaries(quote, source, found):
+    assert matches(quote, source) is found
+
+
+def test_an_occurrence_inside_a_word_is_passed_over_for_a_later_one():
+    text = quotes.normalise("It was unlawful, he said; lawful, she said.")
+    (span,) = quotes.find_parts(quotes.quote_parts("lawful"), text)
+    assert span == (text.index("; lawful") + 2, text.index("; lawful") + 8)
+    assert quotes.inside_word(list(quotes.quote_parts("lawful")), text) is None
+    assert quotes.first_missing(["lawful", "said"], text) == 2
+
+
+def test_where_a_quote_occurs_only_inside_a_word():
+    text = quotes.normalise("The strike was unlawful, the minister said")
+    parts = list(quotes.quote_parts("lawful, the minister said"))
+    inside = quotes.inside_word(parts, text)
+    assert inside == (text.index("lawful"), len(text))
+    assert quotes.whole_words(text, *inside) == (text.index("unlawful"), len(text))
+
+
+def test_located_spans_use_the_same_word_boundaries():
+    text = "The strike was unlawful, the minister said.\nLater: lawful, the minister said."
+    mapped = quotes.Mapped.build(text)
+    (first, after), = mapped.locate("lawful, the minister said")
+    assert (first, text[first:after]) == (text.index(": lawful") + 2, "lawful, the minister said")
+    assert quotes.Mapped.build("It was unlawful.").locate("lawful") is None
+
+
+# --- invisible format characters ----------------------------------------------------
+
+@pytest.mark.parametrize("raw,normal", [
+    ("secu\u00adrity", "security"),
+    ("part\u200bners", "partners"),
+    ("zero\u200c\u200dwidth", "zerowidth"),
+    ("word\u2060joiner", "wordjoiner"),
+    ("\ufeffbyte order", "byte order"),
+    ("left\u202eright\u2066x\u2069", "leftrightx"),
+    ("e\u200b\u0301", "\u00e9"),  # dropped before NFKC, so the accent composes
+])
+def test_format_characters_are_ignored(raw, normal):
+    assert quotes.normalise(raw) == normal
+
+
+def test_the_format_characters_are_exactly_unicode_category_cf():
+    import sys
+    import unicodedata
+    expected = {chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"}
+    assert set(quotes.FORMAT_CHARS) == expected
+
+
+def test_a_quote_matches_a_source_with_soft_hyphens_and_zero_width_characters():
+    text = "We take secu\u00adrity and de\u200bfense coop\u00ader\u2060ation further.\n"
+    assert matches("security and defense cooperation", text)
+    assert matches("secu\u200brity and defense", "security and defense")
+    (first, after), = quotes.Mapped.build(text).locate("security and defense cooperation")
+    assert text[first:after] == "secu\u00adrity and de\u200bfense coop\u00ader\u2060ation"
+
+
+@settings(max_examples=300, deadline=None)
+@given(retyped_run(), st.data())
+def test_located_span_is_right_with_format_characters_in_the_source(case, data):
+    text, run, quote = case
+    chars = list(text)
+    for _ in range(data.draw(st.integers(1, 20))):
+        chars.insert(data.draw(st.integers(0, len(chars))), data.draw(st.sampled_from(_FORMAT)))
+    spiked = "".join(chars)
+    spans = quotes.Mapped.build(spiked).locate(quote)
+    assert spans is not None
+    located = spiked[spans[0][0]:spans[-1][1]]
+    assert quotes.normalise(located).strip() == quotes.normalise(" ".join(run)).strip()
+    assert located[:1] not in _FORMAT and located[-1:] not in _FORMAT
+
+
+# --- quotes too short to verify anything --------------------------------------------
+
+@pytest.mark.parametrize("quote,short", [
+    ("the", True), (".", True), ("\u2014", True), ("-- !", True), ("U.S.", True),
+    ("the ... and", True), ("next level", False), ("next level ... the", False),
+    ("\u4e2d", True), ("\u4e2d\u56fd", False), ("non-lethal", True),
+])
+def test_a_quote_of_one_word_or_less_is_too_short(quote, short):
+    assert quotes.too_short(quotes.quote_parts(quote)) is short
+
+
+# --- characters that look alike -----------------------------------------------------
+
+@pytest.mark.parametrize("quoted,source,pairs", [
+    ("p\u0430rtners", "partners", [("\u0430", "a")]),  # Cyrillic a
+    ("d\u0435f\u0435nse", "defense", [("\u0435", "e")]),  # twice, named once
+    ("de\u034ffense", "defense", [("\u034f", "")]),  # an invisible mark
+    ("d\u00e9fense", "defense", [("\u00e9", "e")]),
+    ("defence", "defense", []),  # visibly different
+    ("c\u043e-operation", "cooperation", []),  # a visible hyphen as well
+    ("defense", "defense", []),
+])
+def test_lookalike_characters(quoted, source, pairs):
+    assert quotes.lookalike_characters(quoted, source) == pairs
+
+
+# --- bounded closest passage --------------------------------------------------------
+
+def _long_source(words: int) -> str:
+    import random
+    rng = random.Random(7)
+    vocabulary = ["security", "defense", "cooperation", "minister", "seoul", "brussels", "talks",
+                  "troops", "border", "said", "the", "of", "and", "to", "in", "a", "dialogue"]
+    lines = []
+    for _ in range(words // 12):
+        lines.append(" ".join(rng.choice(vocabulary) for _ in range(12)) + ".")
+    return "\n".join(lines) + "\n"
+
+
+def test_closest_passage_hands_the_aligner_a_bounded_part_of_long_quotes(monkeypatch):
+    from rapidfuzz import fuzz
+    text = _long_source(8000)
+    handed: dict[int, list[tuple[int, int]]] = {}
+    aligner, ratio = fuzz.partial_ratio_alignment, fuzz.ratio
+
+    def spy_align(needle, haystack, *args, **kwargs):
+        handed[size].append((len(needle), len(haystack)))
+        return aligner(needle, haystack, *args, **kwargs)
+
+    def spy_ratio(a, b, *args, **kwargs):
+        handed[size].append((len(a), len(b)))
+        return ratio(a, b, *args, **kwargs)
+
+    monkeypatch.setattr(fuzz, "partial_ratio_alignment", spy_align)
+    monkeypatch.setattr(fuzz, "ratio", spy_ratio)
+    for size in (6_600, 20_000):
+        handed[size] = []
+        start = text.index("\n", len(text) // 3) + 1
+        quote = quotes.normalise(text[start:start + size]).strip().replace("troops", "troupes")
+        assert quotes.closest_passage(quote, text) is not None
+    assert handed[6_600] == handed[20_000]  # the work does not grow with the quote
+    for needle, haystack in handed[20_000]:
+        assert min(needle, haystack) <= quotes.SCORE_WINDOW
+        assert needle <= quotes.ALIGN_CAP or haystack <= quotes.SCORE_WINDOW
+
+
+def test_closest_passage_of_a_long_quote_spans_the_quote():
+    text = _long_source(8000)
+    start = text.index("\n", len(text) // 2) + 1
+    original = text[start:start + 6_600]
+    original = original[:original.rindex(" ")]
+    middle = original.index(" ", len(original) // 2)
+    quote = quotes.normalise(original[:middle] + " unheard-of" + original[middle:])
+    near = quotes.closest_passage(quote, text)
+    assert near is not None
+    assert near.line == text.count("\n", 0, start) + 1
+    assert 95 < near.similarity < 100
+    assert quotes.normalise(near.passage) == quotes.normalise(original)
