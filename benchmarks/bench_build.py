@@ -47,7 +47,8 @@ RESULTS = HERE / "results"
 #: the editable install points at), or with --commit a snapshot of one commit (see snapshot()).
 CODE = Path(os.environ.get("BRIEFINGS_BENCH_CODE") or PROJECT).resolve()
 sys.path[:0] = [str(CODE), str(HERE)]
-ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(CODE), os.environ.get("PYTHONPATH")]))}
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(CODE), os.environ.get("PYTHONPATH")])),
+       "BRIEFINGS_ENGINE": "mkdocs"}  # the engine of the floor: the build runs the same one
 
 from generate import generate, install_site  # noqa: E402
 from treepeak import Sampler  # noqa: E402
@@ -155,7 +156,7 @@ def prepare_floor(repo: Path) -> tuple[int, int, float, bool]:
     for page in pages:
         target = docs / page.path
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(page.markdown, encoding="utf-8", newline="\n")
+        target.write_text(page.text, encoding="utf-8", newline="\n")
     config, pagefind = floor_config((root / "mkdocs.yml").read_text(encoding="utf-8"))
     (root / FLOOR_CONFIG).write_text(config, encoding="utf-8", newline="\n")
     loaded = load_config(str(root / FLOOR_CONFIG))

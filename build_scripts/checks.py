@@ -6,9 +6,11 @@ plus everything found here, sorted by file, line, column and code.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from . import quotes
+from .capture import pages as pdf_pages
 from .diagnostics import Diagnostic, Severity, code, make
 from .model import Briefing, Citation, Loc, marking_rank
 from .repo import Repository
@@ -27,13 +29,21 @@ QUOTE_NOT_FOUND = code(
     "BRF302", "quote-not-found", Severity.ERROR, "A quote does not occur in its source",
     """
     Every quote must be the source's own words. Before comparing, both are normalised:
-    Unicode NFKC, runs of white space to one space, typographic quotes to `"` and `'`,
-    every dash (and `--`) to `-`, and case. Spelling is not normalised: "Demilitarized"
-    does not match "Demilitarised". An elision mark (`...`, `…`, `[...]`) splits the
-    quote into parts that must all occur, in order.
+    invisible format characters (soft hyphen, zero-width space and joiners) are dropped,
+    then Unicode NFKC, runs of white space to one space, typographic quotes to `"` and
+    `'`, every dash (and `--`) to `-`, and case. Spelling is not normalised:
+    "Demilitarized" does not match "Demilitarised". An elision mark (`...`, `…`, `[...]`)
+    splits the quote into parts that must all occur, in order.
 
-    The hint shows the closest passage of the source, with its line and similarity,
-    and names any other source in which the quote occurs word for word.
+    A quote (and each part of an elided one) must begin and end at word boundaries of
+    the source: "lawful, the minister said" does not occur in "unlawful, the minister
+    said". In scripts written without spaces between words (Chinese, Japanese, Thai, Lao,
+    Khmer, Myanmar) every character boundary is a word boundary.
+
+    The hint shows the closest passage of the source, with its line and similarity (or
+    the source's words when the quote occurs only inside a word), names a character that
+    looks like another but is not (a Cyrillic `а` for a Latin `a`) by its code point, and
+    names any other source in which the quote occurs word for word.
     """,
     failing="cites:\n  - source: yonhap-2024-11-03-borrell-seoul\n"
             "    quote: My visit today of the Demilitarized Zone",
@@ -86,6 +96,38 @@ UNCITED_SOURCE = code(
     failing="sources/old-capture.txt   (no citation names old-capture)",
     passing="cites:\n  - source: old-capture\n    quote: ...",
     failing_file="sources/old-capture.yaml",
+)
+QUOTE_TOO_SHORT = code(
+    "BRF308", "quote-too-short", Severity.WARNING, "A quote of one word or less",
+    """
+    A quote of a single word, or of punctuation or a dash only (`the`, `.`, `—`), occurs
+    in almost any source: it verifies nothing about the claim. An elided quote whose
+    every part is one word or less counts as well. In scripts written without spaces
+    between words, each character counts as a word. Quote the words that support the
+    claim.
+    """,
+    failing="cites:\n  - source: yonhap-2024-11-03-borrell-seoul\n    quote: level",
+    passing="cites:\n  - source: yonhap-2024-11-03-borrell-seoul\n    quote: to the next level",
+)
+PAGES_OUT_OF_RANGE = code(
+    "BRF309", "page-out-of-range", Severity.ERROR, "A `page` the source does not have",
+    """
+    `page` names the page or pages of a source made from a PDF that the quote is on,
+    `"3"` or `"3-4"`: page N is the text after the (N-1)th form feed of the archived
+    text. The pages must exist and the range must not run backwards; a source that was
+    not made from a PDF has no pages to cite.
+    """,
+    failing="cites:\n  - source: ministry-report-2024-11\n    quote: a phased withdrawal\n    page: \"90\"",
+    passing="cites:\n  - source: ministry-report-2024-11\n    quote: a phased withdrawal\n    page: \"3\"",
+)
+QUOTE_OUTSIDE_PAGES = code(
+    "BRF310", "quote-outside-page", Severity.ERROR, "A quote that is not on the cited page",
+    """
+    When a citation gives both `quote` and `page`, the quote must occur on that page (or
+    within that range of pages) of the source. The hint says on which page it actually is.
+    """,
+    failing="cites:\n  - source: ministry-report-2024-11\n    quote: a phased withdrawal\n    page: \"4\"",
+    passing="cites:\n  - source: ministry-report-2024-11\n    quote: a phased withdrawal\n    page: \"3\"",
 )
 UNKNOWN_ACTOR = code(
     "BRF401", "unknown-actor", Severity.ERROR, "A position's actor is not one of the key actors",
@@ -254,11 +296,44 @@ def _check_citation(state: _State, briefing: Briefing, citation: Citation) -> No
                          if last >= first else f"the range {citation.lines} runs backwards",
                          f"use a range within 1-{total}, first line first")
             span = None
+    if citation.page is not None:
+        _check_page(state, source, citation)
     if citation.quote is not None:
         _check_quote(state, source.id, citation, span)
     elif citation.lines is None and not citation.broken & {"quote", "lines"}:
         state.report(NO_ANCHOR, citation.loc, f"this citation of '{source.id}' has neither quote nor lines",
                      "add the quote that supports the claim")
+
+
+def _check_page(state: _State, source, citation: Citation) -> None:
+    """``page``: pages the source has, on which the quote (when found at all) occurs."""
+    assert citation.page is not None
+    text = source.text or ""
+    if not pdf_pages.has_pages(source):
+        state.report(PAGES_OUT_OF_RANGE, citation.at("page"),
+                     f"source '{source.id}' has no pages: it was not made from a PDF",
+                     "drop page (cite lines instead)")
+        return
+    first, last = pdf_pages.parse_pages(citation.page)
+    span = pdf_pages.page_span(text, first, last)
+    if span is None:
+        total = pdf_pages.count_pages(text)
+        state.report(PAGES_OUT_OF_RANGE, citation.at("page"),
+                     f"page {citation.page} does not exist in source '{source.id}' (it has {total} pages)"
+                     if last >= first and first >= 1 else f"the page range {citation.page} is not valid",
+                     f"use a page or range within 1-{total}, first page first")
+        return
+    if citation.quote is None or "quote" in citation.broken:
+        return
+    parts = quotes.quote_parts(citation.quote)
+    if not parts or quotes.find_parts(parts, state.norm(source.id)) is None:
+        return  # not in the source at all: the quote's own check says so
+    if quotes.find_parts(parts, quotes.normalise(text[span[0]:span[1]])) is None:
+        located = quotes.Mapped.build(text).locate(citation.quote)
+        where = f"; the quote is on page {pdf_pages.page_at(text, located[0][0])}" if located else ""
+        state.report(QUOTE_OUTSIDE_PAGES, citation.at("page"),
+                     f"the quote is not on page {citation.page} of source '{source.id}'{where}",
+                     "correct the page, or drop it and keep the quote")
 
 
 def _check_quote(state: _State, source_id: str, citation: Citation, span: tuple[int, int] | None) -> None:
@@ -270,26 +345,42 @@ def _check_quote(state: _State, source_id: str, citation: Citation, span: tuple[
         state.report(QUOTE_NOT_FOUND, at, "the quote has no words besides elision marks",
                      "quote the source's words")
         return
+    if quotes.too_short(parts):
+        state.report(QUOTE_TOO_SHORT, at,
+                     f"the quote \"{shown}\" is one word or less{' in each part' if len(parts) > 1 else ''}: "
+                     "it would occur in almost any source",
+                     "quote the words of the source that support the claim")
     haystack = state.norm(source_id)
     if quotes.find_parts(parts, haystack) is None:
         missing = quotes.first_missing(parts, haystack)
         message = f"quote not found in source '{source_id}': \"{shown}\""
         if len(parts) > 1:
             message += f" (part {missing + 1} of {len(parts)}: \"{_shorten(parts[missing])}\")"
+        text = state.repo.sources[source_id].text or ""
+        inside = quotes.inside_word(parts, haystack)
+        near = None if inside is not None else quotes.closest_passage(parts[missing], text)
         hints = []
-        near = quotes.closest_passage(parts[missing], state.repo.sources[source_id].text or "")
+        if inside is not None:
+            mapped = quotes.Mapped.build(text)
+            first, after = mapped.span(*quotes.whole_words(mapped.text, *inside))
+            line = text.count("\n", 0, first) + 1
+            hints.append(f"the source has it only inside a word: \"{_shorten(text[first:after], 160)}\" "
+                         f"(line {line})")
         if near is not None:
             hints.append(f"closest passage (line {near.line}, {near.similarity:g}% similar): "
                          f"\"{_shorten(near.passage, 160)}\"")
             differences = quotes.word_differences(parts[missing], near.passage)
             if differences and len(differences) <= 3:
                 hints.append("differs at " + ", ".join(
-                    f"\"{q or '(nothing)'}\" where the source has \"{s or '(nothing)'}\"" for q, s in differences))
+                    f"\"{q or '(nothing)'}\" where the source has \"{s or '(nothing)'}\""
+                    + _lookalikes(q, s, citation.quote, near.passage) for q, s in differences))
         elsewhere = [other for other in state.repo.sources
                      if other != source_id and quotes.find_parts(parts, state.norm(other)) is not None]
         if elsewhere:
             hints.append("the quote occurs verbatim in " + ", ".join(f"'{o}'" for o in elsewhere[:3])
                          + f": did you mean source: {elsewhere[0]}?")
+        elif inside is not None:
+            hints.append("quote whole words as the source has them")
         elif near is not None:
             hints.append("copy the words exactly as the source has them")
         state.report(QUOTE_NOT_FOUND, at, message, "; ".join(hints))
@@ -317,6 +408,24 @@ def _check_actor_names(state: _State) -> None:
                 state.report(ACTOR_NAME_MISMATCH, actor.at("name"),
                              f"actor '{actor.id}' is named '{actor.name}' here but '{known[0]}' in "
                              f"briefing '{known[1]}'", "use one spelling of the name, or give each actor its own id")
+
+
+def _lookalikes(quoted: str, source: str, quote: str, passage: str) -> str:
+    """``": the quote has U+0430 ... where the source has U+0061 ..."`` for words that look alike."""
+    pairs = quotes.lookalike_characters(quoted, source)[:3]
+    named = [f"{_named(q, quote)} where the source has {_named(s, passage)}" for q, s in pairs]
+    return f": the quote has {', and '.join(named)}" if named else ""
+
+
+def _named(chars: str, written: str) -> str:
+    """Code points and Unicode names of ``chars`` (normalised), as ``written`` has them."""
+    def as_written(char: str) -> str:
+        if char in written:
+            return char
+        return next((w for w in dict.fromkeys(written) if quotes.normalise(w) == char), char)
+
+    return " + ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'UNNAMED CHARACTER')}"
+                      for c in map(as_written, chars)) or "nothing"
 
 
 def _shorten(text: str, limit: int = 80) -> str:

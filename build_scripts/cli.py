@@ -43,7 +43,7 @@ def load_and_check(root: Path) -> tuple[Repository, Result]:
 def _require_repository(root: Path) -> None:
     if not root.is_dir():
         raise CannotRun(f"{root} is not a folder")
-    if not (root / "briefings").is_dir() and not (root / "sources").is_dir():
+    if not (root / "briefings").exists() and not (root / "sources").exists():  # (a file: BRF209)
         raise CannotRun(f"{root} is not a briefing repository: it has no briefings/ or sources/ folder")
 
 
@@ -109,26 +109,40 @@ def cmd_build(args: argparse.Namespace) -> int:
         target = site_target(Path(args.path), args.site_dir)
     except UnsafeSiteDir as exc:
         raise CannotRun(str(exc)) from None
-    if handoff is None and _size_over(Path(args.path), CHILD_ABOVE_BYTES):
-        return _build_in_child(args, target)
-    rendered = _check_and_render(args)
-    if isinstance(rendered, int):
-        return rendered
-    staged, summary = rendered
-    if handoff is not None:
-        Path(handoff).write_text(json.dumps({**staged.as_json(), "summary": summary}), encoding="utf-8")
-        return 0
-    return _finish(staged, summary)
+    with _progress(args, handoff) as progress:
+        if handoff is None and _size_over(Path(args.path), CHILD_ABOVE_BYTES):
+            return _build_in_child(args, target, progress)
+        rendered = _check_and_render(args, progress)
+        if isinstance(rendered, int):
+            return rendered
+        staged, summary = rendered
+        if handoff is not None:
+            Path(handoff).write_text(json.dumps({**staged.as_json(), "summary": summary}), encoding="utf-8")
+            return 0
+        return _finish(staged, summary, progress)
 
 
-def _check_and_render(args: argparse.Namespace):
+def _progress(args: argparse.Namespace, handoff: str | None):
+    """What shows the build's progress on standard error: the child process of a large build
+    sends it to its parent, which shows it (see :mod:`.progress`)."""
+    from .progress import SILENT, Relay, for_build
+
+    if args.quiet:
+        return SILENT
+    return Relay(sys.stderr) if handoff is not None else for_build(sys.stderr, verbose=args.verbose)
+
+
+def _check_and_render(args: argparse.Namespace, progress):
     """The staged site and the summary to print, or the exit code when nothing was built."""
+    from .progress import CHECK, counted
     from .site import BuildFailed, build_pages
     from .sitedir import UnsafeSiteDir
 
     root = Path(args.path)
+    progress.start(CHECK)
     loaded = {"checked": load_and_check(root)}  # handed over below: the build lets go of it
     result = loaded["checked"][1]
+    progress.finish(f"checked {counted(result.briefings, 'briefing')}, {counted(result.sources, 'source')}")
     if result.diagnostics:
         _emit(result, args.format, root, sys.stderr if args.format == "text" else None)
     if exit_code(result, args.strict):
@@ -138,7 +152,7 @@ def _check_and_render(args: argparse.Namespace):
     try:
         staged = build_pages(root.resolve(), site_dir=args.site_dir, max_marking=args.max_marking,
                              offline=args.offline, checked=loaded.pop("checked"), verbose=args.verbose,
-                             strict=args.strict, owner=os.environ.get(OWNER))
+                             strict=args.strict, owner=os.environ.get(OWNER), progress=progress)
     except UnsafeSiteDir as exc:
         raise CannotRun(str(exc)) from None
     except BuildFailed as exc:
@@ -154,15 +168,16 @@ def _check_and_render(args: argparse.Namespace):
     return staged, summary
 
 
-def _finish(staged, summary: str) -> int:
-    """Index the search, swap the site in and say so."""
+def _finish(staged, summary: str, progress) -> int:
+    """Index the search, swap the site in and say so (once the progress display has ended)."""
     from .site import BuildFailed, finish
 
     try:
-        finish(staged)
+        finish(staged, progress)
     except BuildFailed as exc:
         print(f"briefings: the site was not built: {exc}; the previous site is unchanged", file=sys.stderr)
         return 1
+    progress.close()
     sys.stdout.write(summary)
     return 0
 
@@ -189,9 +204,10 @@ def _size_over(root: Path, limit: int) -> bool:
     return False
 
 
-def _build_in_child(args: argparse.Namespace, target: Path) -> int:
+def _build_in_child(args: argparse.Namespace, target: Path, progress) -> int:
     """Check and render in a child process, which hands the staged site over through a pipe
-    (nothing to leave behind); then index and swap it in here."""
+    (nothing to leave behind) and its progress through its standard error (shown here on
+    ``progress``); then index and swap it in here."""
     from .site import Staged
     from .sitedir import process_token, remove_own
 
@@ -201,7 +217,7 @@ def _build_in_child(args: argparse.Namespace, target: Path) -> int:
         try:
             code = _run_relayed([sys.executable, "-m", "build_scripts.cli", *args.argv],
                                 {**os.environ, HANDOFF: f"/dev/fd/{write_end}", OWNER: owner},
-                                pass_fds=(write_end,))
+                                pass_fds=(write_end,), progress=progress)
             handed = handoff.read()
         except BaseException:
             remove_own(target, owner)  # what the child staged, if it could not remove it itself
@@ -220,11 +236,13 @@ def _build_in_child(args: argparse.Namespace, target: Path) -> int:
         remove_own(target, owner)
         return code or 1
     data = json.loads(handed)
-    return _finish(Staged.from_json(data), data["summary"])
+    return _finish(Staged.from_json(data), data["summary"], progress)
 
 
-def _run_relayed(command: list[str], env: dict[str, str], pass_fds: tuple[int, ...] = ()) -> int:
-    """Run ``command``, passing its output on line by line as it comes.
+def _run_relayed(command: list[str], env: dict[str, str], pass_fds: tuple[int, ...] = (),
+                 progress=None) -> int:
+    """Run ``command``, passing its output on line by line as it comes; the progress it
+    reports among its standard error (:class:`.progress.Relay`) is shown on ``progress``.
 
     ``pass_fds`` are handed over to the child (and closed here). The child runs in its own
     process group, so that a Ctrl-C reaches it once, from here: this process passes SIGINT
@@ -238,13 +256,16 @@ def _run_relayed(command: list[str], env: dict[str, str], pass_fds: tuple[int, .
         for fd in pass_fds:
             os.close(fd)
 
-    def relay(stream, to) -> None:
+    from .progress import SILENT, replay
+
+    def relay(stream, to, events=None) -> None:
         for line in stream:
-            to.write(line)
-            to.flush()
+            if events is None or not replay(events, line):
+                to.write(line)
+                to.flush()
 
     threads = [threading.Thread(target=relay, args=(process.stdout, sys.stdout), daemon=True),
-               threading.Thread(target=relay, args=(process.stderr, sys.stderr), daemon=True)]
+               threading.Thread(target=relay, args=(process.stderr, sys.stderr, progress or SILENT), daemon=True)]
     for thread in threads:
         thread.start()
     try:
@@ -319,14 +340,30 @@ def cmd_source_add(args: argparse.Namespace) -> int:
 
     metadata = {key: getattr(args, key) for key in scaffold.SOURCE_KEYS}
     try:
-        text, meta = scaffold.add_source(Path(args.path), Path(args.file), args.id, metadata)
+        archived = scaffold.add_source(Path(args.path), args.file, args.id, metadata)
     except scaffold.Refused as exc:
         raise CannotRun(str(exc)) from None
-    print(f"created {text} (a byte-identical copy of {args.file})")
-    print(f"created {meta} (its metadata and sha256)")
-    print(f"next: cite it from a briefing with 'source: {args.id}' and a quote of its words, "
-          "then run 'briefings check'")
+    print(scaffold.archived_report(archived, args.file), end="")
     return 0
+
+
+def cmd_source_verify(args: argparse.Namespace) -> int:
+    from .capture import verify
+    from .schema import closest
+
+    root = Path(args.path)
+    _require_repository(root)
+    sources = load_repository(root).sources
+    for wanted in args.ids:
+        if wanted not in sources:
+            if (root / "sources" / f"{wanted}.yaml").exists():
+                raise CannotRun(f"source '{wanted}' does not load; run 'briefings check' to see why")
+            guess = closest(wanted, list(sources))
+            raise CannotRun(f"unknown source '{wanted}'" + (f"; did you mean '{guess}'?" if guess else ""))
+    chosen = [sources[i] for i in dict.fromkeys(args.ids)] if args.ids else list(sources.values())
+    verdicts = [verify.verify(root, source) for source in chosen]
+    print(verify.report(verdicts), end="")
+    return 1 if any(v.mismatch for v in verdicts) else 0
 
 
 def _default_format() -> str:
@@ -372,6 +409,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="format of the check's diagnostics")
     build.add_argument("--strict", action="store_true", help="do not build when the check warns")
     build.add_argument("--verbose", action="store_true", help="show every message of MkDocs")
+    build.add_argument("-q", "--quiet", action="store_true",
+                       help="show no progress (diagnostics and errors are still shown)")
     _engine_option(build)
     build.set_defaults(func=cmd_build, doing="building the site; the previous site is unchanged")
 
@@ -405,21 +444,33 @@ def build_parser() -> argparse.ArgumentParser:
     source_verbs = source.add_subparsers(dest="source_verb", metavar="COMMAND")
     source_verbs.required = True
     add = source_verbs.add_parser(
-        "add", help="archive a text file as a source",
-        description="Copy FILE byte for byte to sources/ID.txt and write sources/ID.yaml with its "
-                    "metadata and sha256. Existing files are never overwritten.")
-    add.add_argument("file", metavar="FILE", help="the captured text (UTF-8)")
-    add.add_argument("--id", required=True, help="the source id, such as yonhap-2024-11-03-borrell-seoul")
-    add.add_argument("--title", required=True, help="headline or document title")
-    add.add_argument("--published", required=True, metavar="YYYY-MM-DD", help="date the source was published")
+        "add", help="archive a web page, a PDF, a web address or a text file as a source",
+        description="Archive FILE as sources/ID.txt with its metadata in sources/ID.yaml. A text file "
+                    "(.txt) is copied byte for byte; of a saved web page (.html) the article's main text "
+                    "is kept, of a PDF the text page by page, and the original beside it "
+                    "(sources/ID.html or .pdf); an http(s) address is downloaded first. Title, date, "
+                    "publisher, address and language are taken from the original where the options do "
+                    "not give them. Existing files are never overwritten.")
+    add.add_argument("file", metavar="FILE", help="a .html, .pdf or UTF-8 .txt file, or an http(s) address")
+    add.add_argument("--id", help="the source id, such as yonhap-2024-11-03-borrell-seoul "
+                                  "(default: made from the publisher, date and title)")
+    add.add_argument("--title", help="headline or document title (default: the original's)")
+    add.add_argument("--published", metavar="YYYY-MM-DD", help="date the source was published (default: the original's)")
     add.add_argument("--publisher", help="outlet or issuing body")
     add.add_argument("--url", help="where it was captured from (http or https)")
     add.add_argument("--retrieved", metavar="YYYY-MM-DD", help="date it was captured")
-    add.add_argument("--language", default="en", help="BCP 47 language tag (default: en)")
+    add.add_argument("--language", help="BCP 47 language tag (default: the page's, else en)")
     add.add_argument("--reliability", metavar="A-F", help="Admiralty source reliability, A to F")
     add.add_argument("--marking", default="TLP:CLEAR", metavar="TLP:...", help="TLP label (default: TLP:CLEAR)")
     add.add_argument("--path", default=".", help="the repository (default: the current folder)")
-    add.set_defaults(func=cmd_source_add)
+    add.set_defaults(func=cmd_source_add, doing="archiving the source; nothing was written")
+    verify = source_verbs.add_parser(
+        "verify", help="check that archived texts are still what their originals give",
+        description="Make the text of each source archived from a web page or a PDF again from its "
+                    "original, and compare it with the archived text. Exit 1 when one differs.")
+    verify.add_argument("ids", nargs="*", metavar="ID", help="the sources to verify (default: all)")
+    verify.add_argument("--path", default=".", help="the repository (default: the current folder)")
+    verify.set_defaults(func=cmd_source_verify)
     return parser
 
 

@@ -58,6 +58,7 @@ class Citation(Record):
     source: str = ""
     quote: str | None = None
     lines: str | None = None
+    page: str | None = None  # of a source made from a PDF: "3" or "3-4"
     note: str | None = None
 
 
@@ -142,5 +143,8 @@ class Source(Record):
     reliability: str | None = None
     marking: str = "TLP:CLEAR"
     sha256: str | None = None
+    original: str | None = None  # <id>.html or <id>.pdf, kept beside the text
+    original_sha256: str | None = None
+    extracted_with: str | None = None
     text: str | None = None
     text_file: str = ""

@@ -34,12 +34,15 @@ from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.toc import get_toc
 
 from . import sitedir
 from .checks import Result, check_repository
 from .diagnostics import Severity
 from .index import build_index
 from .model import TLP_ORDER
+from .pagehtml import anchor_ids
+from .progress import SILENT, WRITE, Progress
 from .render import Page, RenderError, Renderer, Utf8Loader, environment, plan_pages
 from .repo import LoadCache, Repository, load_repository
 from .report import as_text
@@ -111,13 +114,19 @@ def _page_of(key: str) -> str:
     return (key[:-len(".yaml")] if key.endswith(".yaml") else key) + ".md"
 
 
-def _render(renderer: Renderer, plan, watchdog: Watchdog | None = None) -> str:
+def _render(renderer: Renderer, plan, watchdog: Watchdog | None = None,
+            direct: dict[str, Page] | None = None) -> str:
+    """The page's Markdown for MkDocs to read: for an HTML page, only its front matter (its
+    HTML waits in ``direct`` until :meth:`BriefingsPlugin.on_page_content` hands it over)."""
     if watchdog is not None:
         watchdog.kick()
     try:
-        return renderer.render(plan).markdown
+        page = renderer.render(plan)
     except RenderError as exc:
         raise PluginError(f"cannot render the pages: {exc}") from None
+    if page.html is not None and direct is not None:
+        direct[page.path] = page
+    return page.markdown
 
 
 class _LazyFile(File):
@@ -177,6 +186,9 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         #: Set by ``briefings build``: it has printed the check's diagnostics already.
         self.reported = False
         self.watchdog: Watchdog | None = None
+        self.direct: dict[str, Page] = {}  # rendered HTML pages until MkDocs reaches them
+        #: Set by ``briefings build``: shown each page as it is rendered, then written.
+        self.progress: Progress = SILENT
 
     def on_config(self, config):
         sitedir.guard_mkdocs(config)  # mkdocs build empties site_dir: never the repository
@@ -230,6 +242,10 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         templates = self.root / self.config.templates
         if not (templates / "pages").is_dir():
             raise PluginError(f"no page templates: {templates / 'pages'} is not a folder")
+        from .capture.originals import published  # PDF originals, beside their source's page
+
+        for uri, path in published(self.index.sources.values(), self.root):
+            self._add(files, config, File.generated(config, uri, abs_src_path=str(path)))
         if self.preview is not None:
             return self._preview_files(files, config, templates)
         # What lives now (records, cross-references, MkDocs' configuration) lives until the
@@ -241,11 +257,19 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         for plan in plan_pages(self.index):
             file = File.generated(config, plan.path, content="")
             file.__class__, file._content = _LazyFile, None
-            file.render = functools.partial(_render, renderer, plan, self.watchdog)
+            file.render = functools.partial(_render, renderer, plan, self.watchdog, self.direct)
             if plan.updated:
                 self.updated[plan.path] = str(plan.updated)
             self._add(files, config, file)
+        self.progress.set_total(len(files.documentation_pages()))
         return files
+
+    def _direct(self, path: str) -> Page | None:
+        """The HTML page rendered for ``path``, if it is one of ours."""
+        if self.preview is not None:
+            kept = self.preview.pages.get(path)
+            return kept[0] if kept is not None and kept[0].html is not None else None
+        return self.direct.pop(path, None)
 
     def on_env(self, env, *, config, files):
         # Jinja checks each template's file for changes every time a page includes it
@@ -255,6 +279,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         env.auto_reload = False
         if type(env.loader) is jinja2.FileSystemLoader:  # a template that is not UTF-8: file and line
             env.loader = Utf8Loader(env.loader.searchpath)
+        self.progress.start(WRITE, len(files.documentation_pages()))  # (every page is rendered now)
         return env
 
     def _kick(self) -> None:
@@ -301,7 +326,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
                 raise PluginError(f"cannot render the pages: {exc}") from None
             preview.rendered += stale
             pages[plan.path] = (page, plan.depends)
-            modified = before is None or before[0].markdown != page.markdown
+            modified = before is None or before[0].text != page.text
             self._add(files, config, preview.file(config, page.path, page.markdown, modified))
         preview.pages = pages
         preview.carry = set(changed) if deferred else set()
@@ -316,6 +341,12 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
 
     def on_page_content(self, html, *, page, config, files):
         self._kick()
+        self.progress.advance()  # rendered
+        direct = self._direct(page.file.src_uri)
+        if direct is not None:  # our HTML, as it is: it never went through Markdown
+            html = direct.html
+            page.toc = get_toc(direct.toc)
+            page.present_anchor_ids = anchor_ids(html)
         if self.preview is None and page.file.generated_by == "briefings":
             page.markdown = ""  # (not None: the title is read from the rendered page)
             page.file._content = None
@@ -339,6 +370,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
 
     def on_post_page(self, output, *, page, config):
         self._kick()
+        self.progress.advance()  # written
         if self.preview is not None:
             self.preview.rebuilt.add(page.url)
         elif page.file.generated_by == "briefings":

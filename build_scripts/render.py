@@ -13,7 +13,8 @@ import html
 import re
 import posixpath
 import urllib.parse
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, NamedTuple
 
@@ -25,6 +26,7 @@ from markupsafe import Markup
 from . import model, reference
 from .index import Passage, SiteIndex, timeline
 from .model import Source, marking_rank
+from .pagehtml import Toc, split_front_matter
 
 #: The attribute of a tooltip: text that ``assets/javascripts/briefings.js`` shows as text.
 TIP = "data-brf-tip"
@@ -106,12 +108,35 @@ class Utf8Loader(jinja2.FileSystemLoader):
 
 @dataclass(frozen=True)
 class Page:
-    """A generated page: its path in the site (``briefings/x.md``) and its Markdown."""
+    """A generated page: its path in the site (``briefings/x.md``), its front matter and HTML.
+
+    A page is HTML (``html``) below its front matter (``front``), and no part of it goes
+    through a Markdown converter; but the check reference, which is Markdown whole
+    (``front`` is all of it, ``html`` is ``None``).
+    """
 
     path: str
-    markdown: str
+    front: str
     #: The date the page's content last changed (for the sitemap), when records say so.
     updated: str | None = None
+    html: str | None = None
+    #: The table of contents: nested entries (level, id, name, children).
+    toc: list = field(default_factory=list)
+    #: The page's first heading, as plain text.
+    title: str | None = None
+
+    @property
+    def markdown(self) -> str:
+        """What the site engine reads: the front matter and the title as a heading (it takes
+        the page's title from there, as from any Markdown page), or the Markdown page."""
+        if self.html is None or not self.title:
+            return self.front
+        return f"{self.front}# {markdown_text(self.title)}\n"
+
+    @property
+    def text(self) -> str:
+        """The whole page as written: front matter, then its HTML (or its Markdown)."""
+        return self.front if self.html is None else self.front + self.html
 
 
 def sanitise(html_text: str) -> str:
@@ -335,6 +360,8 @@ class PagePlan:
     updated: object
     context: dict
     depends: frozenset[str] | None
+    #: Markdown to convert (the check reference), rather than HTML.
+    markdown: bool = False
 
 
 def _briefing_key(briefing) -> str:
@@ -386,6 +413,7 @@ def plan_pages(index: SiteIndex) -> list[PagePlan]:
     plan("tags/index.md", "tags.md.j2", _highest([b.marking for b in index.briefings]), newest)
     plan("guide/checks.md", "checks.md.j2", "TLP:CLEAR", None, frozenset(),
          reference=Markup(reference.markdown()))
+    plans[-1] = dataclasses.replace(plans[-1], markdown=True)
     return plans
 
 
@@ -409,9 +437,10 @@ class Renderer:
             href = prefix + page_url(to, directory_urls)
             return (href or "./") + (f"#{anchor}" if anchor else "")
 
+        toc = Toc()
         try:
             text = self.env.get_template(plan.template).render(
-                index=index, link=link, marking=plan.marking, page_path=path,
+                index=index, link=link, marking=plan.marking, page_path=path, toc=toc,
                 source_text=lambda source: source_text_html(source, index.passages.get(source.id, []), link),
                 **plan.context)
         except jinja2.TemplateNotFound as exc:
@@ -421,7 +450,11 @@ class Renderer:
             if where is None:
                 where = f"{self.templates / 'pages' / plan.template}: {exc} ({type(exc).__name__})"
             raise RenderError(where) from None
-        return Page(path, text, str(plan.updated) if plan.updated else None)
+        updated = str(plan.updated) if plan.updated else None
+        if plan.markdown:
+            return Page(path, text, updated)
+        front, body = split_front_matter(text)
+        return Page(path, front, updated, body, toc.tokens(), toc.title_text)
 
 
 def render_pages(index: SiteIndex, templates: Path, directory_urls: bool = True) -> list[Page]:

@@ -16,6 +16,7 @@ from . import schema
 from .diagnostics import Diagnostic, Severity, code, make
 from .load import MAX_FILE_BYTES, decode, load_yaml
 from .model import Briefing, Source
+from .capture import originals as capture_originals
 
 TEXT_WITHOUT_METADATA = code(
     "BRF201", "text-without-metadata", Severity.ERROR, "An archived text has no metadata file",
@@ -98,6 +99,18 @@ UNREADABLE = code(
     """,
     failing="briefings/eu-visit.yaml   (permission denied)",
     passing="briefings/eu-visit.yaml   (readable)",
+)
+NOT_A_FOLDER = code(
+    "BRF209", "not-a-folder", Severity.ERROR, "`briefings` or `sources` is not a folder",
+    """
+    `briefings/` and `sources/` are folders: one YAML file per briefing, one text and
+    metadata pair per source. A regular file (or a link to one) by either name holds no
+    records, so nothing in it would be checked or published. Move the file away and
+    create the folder.
+    """,
+    failing="briefings        (a file)",
+    passing="briefings/\n  eu-visit.yaml",
+    failing_file="briefings",
 )
 
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
@@ -203,6 +216,13 @@ def _entries(repo: Repository, folder: str) -> list[tuple[str, Path]]:
     """Regular files of ``folder`` (sorted, hidden ones skipped), refusing escapes."""
     base = repo.root / folder
     if not base.is_dir():
+        if os.path.lexists(base):
+            what = "a link to nothing" if not base.exists() else "a file"
+            repo.diagnostics.append(make(
+                NOT_A_FOLDER, folder, 1, 1, f"{folder} is {what}, not a folder",
+                f"rename the file, then create the folder {folder}/ and put "
+                + ("one <id>.yaml per briefing" if folder == "briefings" else "each source's <id>.txt and <id>.yaml")
+                + " in it"))
         return []
     found = []
     for entry in sorted(os.scandir(base), key=lambda e: e.name):
@@ -276,8 +296,12 @@ def _load_briefing(repo: Repository, rel: str, path: Path, stem: str) -> Briefin
 def _load_sources(repo: Repository, cache: LoadCache | None = None) -> None:
     texts: dict[str, tuple[str, Path]] = {}
     metas: dict[str, tuple[str, Path]] = {}
+    originals: dict[str, Path] = {}  # sources/<id>.html and .pdf, by relative path
     for rel, path in _entries(repo, "sources"):
         stem, ext = os.path.splitext(path.name)
+        if ext in capture_originals.SUFFIXES and schema.ID_PATTERN.fullmatch(stem):
+            originals[rel] = path
+            continue
         if ext not in (".txt", ".yaml"):
             hint = f"rename it to {stem}.yaml" if ext == ".yml" else "sources/ holds only <id>.txt and <id>.yaml pairs"
             repo.diagnostics.append(make(UNEXPECTED_FILE, rel, 1, 1, f"{rel} is not a source file", hint))
@@ -298,10 +322,28 @@ def _load_sources(repo: Repository, cache: LoadCache | None = None) -> None:
                 METADATA_WITHOUT_TEXT, rel, 1, 1, f"{rel} describes sources/{stem}.txt, which does not exist",
                 f"archive the text as sources/{stem}.txt, or remove {rel}"))
             continue
-        source = _cached(repo, cache, f"sources/{stem}", (metas[stem][1], texts[stem][1]),
-                         lambda: _load_source(repo, stem, metas[stem], texts[stem]))
+        kept = tuple(originals[r] for r in (f"sources/{stem}.html", f"sources/{stem}.pdf") if r in originals)
+        source = _cached(repo, cache, f"sources/{stem}", (metas[stem][1], texts[stem][1], *kept),
+                         lambda: _checked_original(repo, _load_source(repo, stem, metas[stem], texts[stem]),
+                                                   metas[stem][0], originals))
         if source is not None:
             repo.sources[stem] = source
+    claimed = {f"sources/{s.original}" for s in repo.sources.values() if s.original}
+    for rel in sorted(set(originals) - claimed):
+        stem = os.path.splitext(rel)[0].removeprefix("sources/")
+        if stem in metas and stem not in repo.sources:
+            continue  # its source did not load: its own diagnostics say why
+        message, hint = capture_originals.unclaimed(rel)
+        repo.diagnostics.append(make(UNEXPECTED_FILE, rel, 1, 1, message, hint))
+
+
+def _checked_original(repo: Repository, source: Source | None, meta_rel: str,
+                      originals: dict[str, Path]) -> Source | None:
+    """``source``, once the original capture it names is checked (see :mod:`.capture.originals`)."""
+    if source is not None:
+        named = originals.get(f"sources/{source.original}") if source.original else None
+        repo.diagnostics.extend(capture_originals.check(source, meta_rel, named))
+    return source
 
 
 def _load_source(repo: Repository, stem: str, meta: tuple[str, Path],

@@ -1,4 +1,7 @@
-"""Start a briefing from a skeleton, and archive a source text with its metadata.
+"""Start a briefing from a skeleton, and archive a source with its metadata.
+
+A source is archived from a text file, a saved web page, a PDF or an http(s) address;
+:mod:`.capture` makes the text of the last three and finds their metadata.
 
 Neither function overwrites anything: each refuses when a file it would write exists.
 What they write is checked first by the same loader and schema as ``briefings check``,
@@ -9,14 +12,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from . import schema
+from . import capture, schema
+from .capture import fetch, ids
 from .diagnostics import Diagnostic
 from .load import MAX_FILE_BYTES, decode, load_yaml
 from .repo import MAX_SOURCE_BYTES
@@ -136,34 +142,148 @@ def default_authors(root: Path) -> list[str]:
     return [name] if name and name.isprintable() else [AUTHOR_PLACEHOLDER]
 
 
-def add_source(root: Path, file: Path, source_id: str, metadata: Mapping[str, str | None]) -> tuple[str, str]:
-    """Archive ``file`` as ``sources/<source_id>.txt`` with its metadata beside it.
+@dataclass(frozen=True)
+class Archived:
+    """What ``briefings source add`` wrote, and what it found in the original."""
+
+    id: str
+    kind: str  # "txt", "html" or "pdf"
+    text: str  # repository-relative paths of what was written
+    metadata: str
+    original: str | None = None
+    #: Metadata taken from the original (or the fetch), by source key, in the order written.
+    found: dict[str, str] = field(default_factory=dict)
+    paragraphs: int = 0  # of a web page's text
+    pages: int = 0  # of a PDF's
+
+
+def add_source(root: Path, file: str | Path, source_id: str | None, metadata: Mapping[str, str | None],
+               fetcher: Callable[[str], "fetch.Fetched"] | None = None) -> Archived:
+    """Archive ``file`` (a text file, a saved web page, a PDF, or an http(s) address) as source
+    ``source_id`` (made from the publisher, date and title when ``None``).
 
     ``metadata`` holds the values of :data:`SOURCE_KEYS` as written on the command line
-    (``None`` when not given). Returns the repository-relative paths of the text and the
-    metadata file.
+    (``None`` when not given); values it lacks are taken from the original where it has
+    them. ``fetcher`` downloads an address (default :func:`.capture.fetch.fetch`).
     """
-    _check_id(source_id, "source")
+    if source_id is not None:
+        _check_id(source_id, "source")
     _check_repository(root)
+    shown = str(file)
+    values = {key: metadata.get(key) for key in SOURCE_KEYS}
+    found: dict[str, str] = {}
+    original: bytes | None = None
+    result: capture.Capture | None = None
+    try:
+        if fetch.is_web_address(shown):
+            fetched = (fetcher or fetch.fetch)(shown)
+            kind, original = fetched.kind, fetched.data
+            result = capture.extract(original, kind)
+            found.update({"url": fetched.url, "retrieved": today()})
+        else:
+            path = Path(file)
+            kind = "txt" if path.suffix.lower() == ".txt" else capture.kind_of(path)
+            if kind is None:
+                raise Refused(f"{shown}: cannot archive a {path.suffix or 'file without an extension'} file; "
+                              "archive a web page (.html), a PDF (.pdf) or a UTF-8 text file (.txt)")
+            if kind != "txt":
+                original = capture.read_original(path)
+                capture.check_kind(original, kind)
+                result = capture.extract(original, kind)
+    except capture.CaptureError as exc:
+        raise Refused(f"{shown} {exc}; nothing was written" if fetch.is_web_address(shown)
+                      else f"{shown}: {exc}; nothing was written") from None
+    if result is None:
+        data = _read_text(Path(file))
+        if values["language"] is None:
+            values["language"] = "en"
+    else:
+        data = result.text.encode("utf-8")
+        found = {**result.found, **found}
+        if len(data) > MAX_SOURCE_BYTES:
+            raise Refused(f"{shown}: its text is larger than {MAX_SOURCE_BYTES // (1024 * 1024)} MiB; "
+                          "archive the relevant part of the document only")
+    taken = {key: value for key, value in found.items() if values.get(key) is None}
+    values.update(taken)
+    missing = [key for key in ("title", "published") if values.get(key) is None]
+    if missing:
+        what = " and ".join({"title": "a title", "published": "a published date"}[k] for k in missing)
+        options = " and ".join({"title": '--title "..."', "published": "--published YYYY-MM-DD"}[k] for k in missing)
+        raise Refused(f"{shown}: {what} was found neither in it nor on the command line; nothing was "
+                      f"written: give {options}")
+    if source_id is None:
+        source_id = ids.make_id(values["publisher"], values["published"], values["title"],
+                                lambda candidate: _source_taken(root, candidate))
     text_rel, meta_rel = f"sources/{source_id}.txt", f"sources/{source_id}.yaml"
-    for rel in (text_rel, meta_rel):
-        _refuse_existing(root / rel, rel, "choose another --id, or remove the existing source first")
-    data = _read_text(file)
-    meta = source_metadata(metadata, hashlib.sha256(data).hexdigest())
+    original_rel = f"sources/{source_id}{capture.EXTENSIONS[kind]}" if original is not None else None
+    for rel in (text_rel, original_rel, meta_rel):
+        if rel is not None:
+            _refuse_existing(root / rel, rel, "choose another --id, or remove the existing source first")
+    provenance = {} if original is None else {
+        "original": original_rel.removeprefix("sources/"),
+        "original_sha256": hashlib.sha256(original).hexdigest(),
+        "extracted_with": result.extractor,
+    }
+    meta = source_metadata(values, hashlib.sha256(data).hexdigest(), provenance)
     _validate(meta, meta_rel, schema.SOURCE, {k: f"--{k}" for k in SOURCE_KEYS}, "the source",
               id=source_id, text_file=text_rel)
     (root / "sources").mkdir(exist_ok=True)
-    _write_new(root / text_rel, data, text_rel)
+    written: list[Path] = []
     try:
-        _write_new(root / meta_rel, meta.encode("utf-8"), meta_rel)
-    except Refused:
-        (root / text_rel).unlink()
+        for rel, content in ((text_rel, data), (original_rel, original), (meta_rel, meta.encode("utf-8"))):
+            if rel is not None:
+                _write_new(root / rel, content, rel)
+                written.append(root / rel)
+    except BaseException:  # (an interrupt too: nothing is left half written)
+        for path in written:
+            path.unlink()
         raise
-    return text_rel, meta_rel
+    return Archived(source_id, kind, text_rel, meta_rel, original_rel,
+                    {key: str(values[key]) for key in SOURCE_KEYS if key in taken},
+                    paragraphs=len(result.text.split("\n\n")) if kind == "html" else 0,
+                    pages=result.text.count("\f") + 1 if kind == "pdf" else 0)
 
 
-def source_metadata(metadata: Mapping[str, str | None], sha256: str) -> str:
-    """The text of ``sources/<id>.yaml``: the schema line, the given values, the digest."""
+def archived_report(archived: Archived, file: str | Path) -> str:
+    """What ``briefings source add`` says it did: the files, the metadata found, the next step."""
+    if archived.kind == "txt":
+        lines = [f"created {archived.text} (a byte-identical copy of {file})",
+                 f"created {archived.metadata} (its metadata and sha256)"]
+    elif archived.kind == "html":
+        lines = [f"created {archived.text} (the page's main text: {_count(archived.paragraphs, 'paragraph')})",
+                 f"created {archived.original} (the page as captured; kept in the repository, never "
+                 "published on the site)",
+                 f"created {archived.metadata} (its metadata, and the sha256 of the text and the page)"]
+    else:
+        lines = [f"created {archived.text} (the text of {_count(archived.pages, 'page')}, a form feed between pages)",
+                 f"created {archived.original} (the PDF as captured; published beside the source's page)",
+                 f"created {archived.metadata} (its metadata, and the sha256 of the text and the PDF)"]
+    if archived.found:
+        where = "the page" if archived.kind == "html" else "the PDF"
+        lines.append(f"found in {where}: " + "; ".join(f"{key} {value}" for key, value in archived.found.items()))
+    if archived.kind == "txt":
+        lines.append(f"next: cite it from a briefing with 'source: {archived.id}' and a quote of its words, "
+                     "then run 'briefings check'")
+    else:
+        page = " (and 'page: N' for the PDF page it is on)" if archived.kind == "pdf" else ""
+        lines.append(f"next: read {archived.text} to see that it holds the whole text (correct a wrong title or "
+                     f"date in {archived.metadata}), cite it from a briefing with 'source: {archived.id}' and a "
+                     f"quote of its words{page}, then run 'briefings check'")
+    return "\n".join(lines) + "\n"
+
+
+def _count(number: int, what: str) -> str:
+    return f"{number:,} {what}{'' if number == 1 else 's'}"
+
+
+def _source_taken(root: Path, candidate: str) -> bool:
+    return any(os.path.lexists(root / "sources" / f"{candidate}{ext}") for ext in (".txt", ".yaml", ".html", ".pdf"))
+
+
+def source_metadata(metadata: Mapping[str, str | None], sha256: str,
+                    provenance: Mapping[str, str] | None = None) -> str:
+    """The text of ``sources/<id>.yaml``: the schema line, the given values, the digest, and
+    where the text came from (``original``, ``original_sha256``, ``extracted_with``)."""
     lines = [SOURCE_SCHEMA]
     for key in SOURCE_KEYS:
         value = metadata.get(key)
@@ -173,6 +293,8 @@ def source_metadata(metadata: Mapping[str, str | None], sha256: str) -> str:
         dated = key in ("published", "retrieved")
         lines.append(f"{key}: {_date_or_text(value, option) if dated else _scalar(_one_line(value, option))}")
     lines.append(f"sha256: {sha256}")
+    for key, value in (provenance or {}).items():
+        lines.append(f"{key}: {_scalar(_one_line(value, key))}")
     return "\n".join(lines) + "\n"
 
 

@@ -410,11 +410,14 @@ _LIKELIHOOD = Enum(model.LIKELIHOODS)
 _CONFIDENCE = Enum(model.CONFIDENCES)
 LINES = Pattern(r"^(\d+)(-(\d+))?$", "a line number or range such as \"12\" or \"12-14\"", '"12-14"',
                 numbers=True)
+PAGES = Pattern(r"^(\d+)(-(\d+))?$", "a page number or range such as \"3\" or \"3-4\"", '"3-4"',
+                numbers=True)
 
 CITATION = Rec(model.Citation, {
     "source": Field(Id(), True, "id of the cited source: the file name in sources/ without .txt"),
     "quote": Field(Text(), doc="exact words of the source (typography, spacing and case are normalised; '...' elides)"),
     "lines": Field(LINES, doc='1-based line or range of the source text, "12" or "12-14"'),
+    "page": Field(PAGES, doc='of a source made from a PDF: the page or pages the quote is on, "3" or "3-4"'),
     "note": Field(Text(), doc="a remark on the citation (shown with it)"),
 }, "citation", "A source that supports the claim: its id, and the quote or lines that do.")
 CITES = ListOf(CITATION)
@@ -485,6 +488,12 @@ SOURCE = Rec(model.Source, {
     "marking": Field(_MARKING, doc="TLP label, default TLP:CLEAR"),
     "sha256": Field(Pattern(r"^[0-9a-fA-F]{64}$", "64 hexadecimal digits", "the output of 'sha256sum'"),
                     doc="hex SHA-256 digest of the .txt; when present it must match"),
+    "original": Field(Pattern(r"^[a-z0-9]+(-[a-z0-9]+)*\.(html|pdf)$", "the file name <id>.html or <id>.pdf",
+                              "yonhap-2024-11-03-borrell-seoul.html"),
+                      doc="file name of the original capture kept beside the text: <id>.html or <id>.pdf"),
+    "original_sha256": Field(Pattern(r"^[0-9a-fA-F]{64}$", "64 hexadecimal digits", "the output of 'sha256sum'"),
+                             doc="hex SHA-256 digest of the original; required with original, and it must match"),
+    "extracted_with": Field(Text(), doc="tool and version that made the .txt from the original, e.g. trafilatura 2.3.1"),
 }, "source", "The metadata of an archived source text: sources/<id>.yaml beside sources/<id>.txt.")
 
 

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .interrupt import die_with_parent
+from .progress import SILENT, Progress
 
 BUNDLE = "pagefind"
 #: Characters of page text per Pagefind run: Pagefind peaks at about 600 MiB on these.
@@ -97,9 +98,13 @@ def _run_pagefind(tree: Path, output: Path, label: str) -> None:
                                f"{detail[-1] if detail else f'exit code {done.returncode}'}")
 
 
-def index_site(site: Path, part_text: int = PART_TEXT) -> int:
-    """Write the search bundle of ``site`` into ``site/pagefind``; return the number of parts."""
+def index_site(site: Path, part_text: int = PART_TEXT, progress: Progress = SILENT) -> int:
+    """Write the search bundle of ``site`` into ``site/pagefind``; return the number of parts.
+
+    ``progress`` counts the pages indexed, part by part (of one part: once it is done)."""
     parts = partition(indexed_pages(site), part_text)
+    if len(parts) > 1:
+        progress.set_total(sum(map(len, parts)))
     bundle = site / BUNDLE
     work = site / ".pagefind-parts"
     shutil.rmtree(bundle, ignore_errors=True)
@@ -107,10 +112,12 @@ def index_site(site: Path, part_text: int = PART_TEXT) -> int:
     try:
         if len(parts) <= 1:  # one run over the whole site: no copy, no merge
             _run_pagefind(site, bundle, "the site")
+            progress.advance(sum(map(len, parts)))
         for number, pages in enumerate(parts if len(parts) > 1 else ()):
             tree, output = work / f"site-{number}", work / f"part-{number}"
             _link_tree(site, pages, tree)
             _run_pagefind(tree, output, f"part {number + 1} of {len(parts)} ({pages[0]} to {pages[-1]})")
+            progress.advance(len(pages))
             shutil.rmtree(tree)
             if number == 0:
                 output.rename(bundle)

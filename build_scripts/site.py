@@ -24,6 +24,7 @@ from pathlib import Path
 from . import sitedir
 from .checks import Result
 from .interrupt import deferred
+from .progress import INDEX, RENDER, SILENT, SWAP, Progress
 from .render import template_failure
 from .repo import Repository
 from .search import SearchIndexError, index_site
@@ -117,7 +118,8 @@ def build(root: Path, *, site_dir: Path | None = None, max_marking: str | None =
 
 def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | None = None,
                 offline: bool = False, checked: tuple[Repository, Result] | None = None,
-                verbose: bool = False, strict: bool = False, owner: str | None = None) -> Staged:
+                verbose: bool = False, strict: bool = False, owner: str | None = None,
+                progress: Progress = SILENT) -> Staged:
     """Build every page of the site beside ``site_dir``; :func:`finish` indexes and swaps it in.
 
     ``site_dir`` (``--site-dir``; default: the config's) must be one a build may replace
@@ -126,10 +128,13 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
 
     ``strict``: MkDocs' warnings fail the build too (``strict:`` of mkdocs.yml is not read:
     warnings stop a build only when asked to on the command line).
+
+    ``progress`` is shown the pages as they are rendered, then written (by the plugin).
     """
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.exceptions import MkDocsException
 
+    progress.start(RENDER)  # (how many: once the plugin has planned them)
     with mkdocs_logging(verbose):
         config = load_config(root, max_marking=max_marking, offline=offline, checked=checked, strict=strict)
         target = sitedir.config_target(root, site_dir, config)  # (UnsafeSiteDir: nothing written)
@@ -137,6 +142,7 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
         config.site_dir = str(staging)
         plugin = config.plugins["briefings"]
         plugin.defer_search = True
+        plugin.progress = progress
         del checked  # the plugin lets go of the records once the site is written
         try:
             mkdocs_build(config)
@@ -154,6 +160,7 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
             raise
         finally:
             plugin.stop_watchdog()
+    progress.finish()  # (the pages are written)
     # as on_config left it: offline builds and previews use Material's search
     return Staged(staging, target, plugin.config.search == "pagefind", plugin.config.search_part_text)
 
@@ -168,16 +175,19 @@ def _stage(target: Path, owner: str | None) -> Path:
         raise BuildFailed(f"cannot write beside {target}: {exc.strerror or exc}") from None
 
 
-def finish(staged: Staged) -> Path:
+def finish(staged: Staged, progress: Progress = SILENT) -> Path:
     """Index the staged site for search (if it uses Pagefind), then swap it in."""
     try:
         if staged.search:
+            progress.start(INDEX)
             _release_memory()
-            index_site(staged.staging, staged.part_text)
+            index_site(staged.staging, staged.part_text, progress)
+        progress.start(SWAP)
         if not sitedir.replaceable(staged.target):
             raise BuildFailed(f"{staged.target} was changed during the build: it holds files that briefings "
                               "did not build; move them away, then build again")
         _swap(staged.staging, staged.target)
+        progress.finish()
     except (OSError, SearchIndexError) as exc:
         shutil.rmtree(staged.staging, ignore_errors=True)
         raise BuildFailed(str(exc) or type(exc).__name__) from None

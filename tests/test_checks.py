@@ -144,3 +144,92 @@ def test_every_problem_in_one_run(repo):
     repo.write("briefings/c.yaml", "title: [unclosed\n")
     repo.write("sources/x.txt", "t\n")
     assert [code for *_, code in repo.found()] == ["BRF401", "BRF302", "BRF001", "BRF201"]
+
+
+def with_source_a(repo, text: str) -> None:
+    repo.write("sources/src-a.txt", text)
+    repo.write("sources/src-a.yaml", source_meta(text))
+
+
+def test_quote_found_only_inside_a_word_is_not_found(repo):
+    with_source_a(repo, SOURCE_A + "The strike was unlawful, the minister said.\n")
+    edit(repo, "quote: to the next level", "quote: lawful, the minister said")
+    (d,) = repo.check().diagnostics
+    assert (d.file, d.line, d.column, d.code) == (B, 18, 16, "BRF302")
+    assert d.message == "quote not found in source 'src-a': \"lawful, the minister said\""
+    assert d.hint == ('the source has it only inside a word: "unlawful, the minister said" (line 4); '
+                      "quote whole words as the source has them")
+
+
+def test_each_part_of_an_elided_quote_must_be_whole_words(repo):
+    edit(repo, "quote: to the next level", "quote: 'The EU wants ... ecurity and defense'")
+    (d,) = repo.check().diagnostics
+    assert (d.file, d.line, d.column, d.code) == (B, 18, 16, "BRF302")
+    assert d.message.endswith('(part 2 of 2: "ecurity and defense")')
+    assert d.hint.startswith('the source has it only inside a word: "security and defense" (line 2)')
+
+
+def test_a_later_occurrence_at_word_boundaries_matches(repo):
+    with_source_a(repo, SOURCE_A + "It was unlawful, the minister said; lawful, the judge said.\n")
+    edit(repo, "quote: to the next level", "quote: lawful, the")
+    assert repo.found() == []
+
+
+def test_soft_hyphens_and_zero_width_characters_are_ignored_on_both_sides(repo):
+    with_source_a(repo, SOURCE_A.replace("security", "secu\u00adrity").replace("defense", "de\u200bfense")
+                  .replace("level", "le\u202evel"))
+    edit(repo, "quote: to the next level", "quote: 'take security and defense cooperation \u201cto the next level'")
+    assert repo.found() == []
+    edit(repo, "quote: 'take security", "quote: 'take secu\u2060rity")
+    assert repo.found() == []
+
+
+def test_lookalike_characters_are_named_by_code_point(repo):
+    edit(repo, "quote: to the next level", "quote: take security and d\u0435fense cooperation")
+    (d,) = repo.check().diagnostics
+    assert (d.file, d.line, d.column, d.code) == (B, 18, 16, "BRF302")
+    assert ('differs at "d\u0435fense" where the source has "defense": the quote has U+0435 CYRILLIC '
+            "SMALL LETTER IE where the source has U+0065 LATIN SMALL LETTER E; ") in d.hint
+
+
+def test_an_invisible_mark_in_the_source_is_named(repo):
+    with_source_a(repo, SOURCE_A.replace("defense", "de\u034ffense"))
+    edit(repo, "quote: to the next level", "quote: take security and defense")
+    (d,) = repo.check().diagnostics
+    assert (d.file, d.line, d.column, d.code) == (B, 18, 16, "BRF302")
+    assert 'the quote has nothing where the source has U+034F COMBINING GRAPHEME JOINER' in d.hint
+
+
+def test_a_visible_misspelling_is_not_named_by_code_point(repo):
+    edit(repo, "quote: to the next level", "quote: take security and defence cooperation")
+    (d,) = repo.check().diagnostics
+    assert "U+" not in d.hint
+
+
+@pytest.mark.parametrize("quote", ["level", "'.'", "'\u2014'", "'next ... level'", "'\u201cto'"])
+def test_quote_of_one_word_or_less_warns(repo, quote):
+    edit(repo, "quote: to the next level", f"quote: {quote}")
+    (d,) = repo.check().diagnostics
+    assert (d.file, d.line, d.column, d.code) == (B, 18, 16, "BRF308")
+    assert d.hint == "quote the words of the source that support the claim"
+
+
+def test_a_short_quote_that_is_not_found_is_both(repo):
+    edit(repo, "quote: to the next level", "quote: nowhere")
+    assert repo.found() == [(B, 18, 16, "BRF302"), (B, 18, 16, "BRF308")]
+
+
+def test_two_words_are_not_too_short(repo):
+    edit(repo, "quote: to the next level", "quote: next level")
+    assert repo.found() == []
+
+
+def test_long_misquote_still_shows_the_closest_passage(repo):
+    filler = " ".join(f"word{i}" for i in range(3000))
+    with_source_a(repo, SOURCE_A + filler + "\n")
+    quote = filler.replace("word1500 ", "wordx ")
+    edit(repo, "quote: to the next level", f"quote: {quote}")
+    (d,) = repo.check().diagnostics
+    assert (d.file, d.line, d.column, d.code) == (B, 18, 16, "BRF302")
+    assert d.hint.startswith("closest passage (line 4, 99.")
+    assert '"word0 word1 word2' in d.hint

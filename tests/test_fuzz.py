@@ -88,7 +88,7 @@ def test_any_text_renders_without_markup_escaping(repo, title, summary, name):
     for page in render_pages(build_index(loaded), ROOT / "templates"):
         if page.path == "guide/checks.md":  # the reference shows unsafe examples as code
             continue
-        html = markdown.markdown(page.markdown.split("---", 2)[-1], extensions=["attr_list", "md_in_html", "tables"])
+        html = markdown.markdown(page.text.split("---", 2)[-1], extensions=["attr_list", "md_in_html", "tables"])
         lowered = html.lower()
         assert "<script" not in lowered and 'href="javascript:' not in lowered
         assert " onerror=" not in lowered and " onclick=" not in lowered

@@ -91,9 +91,10 @@ class Build:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(hook), os.environ.get("PYTHONPATH", "")])}
         if slow == "search":
             env["SLOW_PAGEFIND"] = "1"
+        # (-q: no progress lines before its one line; test_progress.py stops a build that shows them)
         self.process = subprocess.Popen([sys.executable, "-c", BRIEFINGS, "0" if child else "1000000000", "build",
-                                         str(root)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                        env=env, start_new_session=True)
+                                         "-q", str(root)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        text=True, env=env, start_new_session=True)
 
     def children(self) -> dict[int, str]:
         return processes("build_scripts.cli", str(self.root))

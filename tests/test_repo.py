@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from conftest import SOURCE_A, source_meta
+from conftest import SOURCE_A, SOURCE_B, source_meta
 
 
 def test_text_without_metadata(repo):
@@ -95,3 +95,50 @@ def test_ids_that_try_to_escape_are_refused(repo):
 def test_source_metadata_errors_do_not_cascade_into_unknown_source(repo):
     repo.write("sources/src-a.yaml", source_meta(SOURCE_A).replace("published: 2024-11-03", "published: soon"))
     assert repo.found() == [("sources/src-a.yaml", 2, 12, "BRF105")]
+
+
+def test_briefings_that_is_a_file_is_an_error(repo):
+    (repo.root / "briefings" / "b.yaml").unlink()
+    (repo.root / "briefings").rmdir()
+    repo.write("briefings", "title: x\n")
+    found = repo.found()
+    assert found[0] == ("briefings", 1, 1, "BRF209")
+    (d,) = [d for d in repo.check().diagnostics if d.code == "BRF209"]
+    assert d.message == "briefings is a file, not a folder"
+    assert d.hint == "rename the file, then create the folder briefings/ and put one <id>.yaml per briefing in it"
+
+
+def test_sources_that_is_a_link_to_nothing_is_an_error(repo, tmp_path):
+    for name in ("src-a.txt", "src-a.yaml", "src-b.txt", "src-b.yaml"):
+        (repo.root / "sources" / name).unlink()
+    (repo.root / "sources").rmdir()
+    os.symlink(tmp_path / "gone", repo.root / "sources")
+    assert ("sources", 1, 1, "BRF209") in repo.found()
+    (d,) = [d for d in repo.check().diagnostics if d.code == "BRF209"]
+    assert d.message == "sources is a link to nothing, not a folder"
+
+
+def test_a_file_instead_of_a_folder_fails_the_check_command(repo, capsys):
+    import json
+
+    from build_scripts.cli import main
+
+    (repo.root / "briefings" / "b.yaml").unlink()
+    (repo.root / "briefings").rmdir()
+    repo.write("briefings", "title: x\n")
+    assert main(["check", str(repo.root), "--format", "json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert {"severity": "error", "code": "BRF209", "file": "briefings", "line": 1, "column": 1,
+            "message": "briefings is a file, not a folder",
+            "hint": "rename the file, then create the folder briefings/ and put one <id>.yaml per briefing in it",
+            } in out["diagnostics"]
+    assert main(["check", str(repo.root)]) == 1
+    assert "briefings:1:1: error BRF209: briefings is a file, not a folder" in capsys.readouterr().out
+
+
+def test_bidi_controls_in_source_metadata_are_errors_but_ignored_in_texts(repo):
+    text = SOURCE_A.replace("next level", "next \u202elevel\u202c")  # the quote's words
+    repo.write("sources/src-a.txt", text)
+    repo.write("sources/src-a.yaml", source_meta(text))
+    repo.write("sources/src-b.yaml", source_meta(SOURCE_B, publisher="'Yonhap \u202eNews'"))
+    assert repo.found() == [("sources/src-b.yaml", 4, 20, "BRF008")]
