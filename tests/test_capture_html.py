@@ -15,10 +15,10 @@ from build_scripts.capture import CaptureError, ids, webpage
 from build_scripts.cli import main
 from build_scripts.quotes import normalise
 
-FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "capture"
+FIXTURES = Path(__file__).resolve().parent / "data" / "capture" / "real"  # (test data only: see its README)
 PAGES = FIXTURES / "pages"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8")) if FIXTURES.is_dir() else {}
-needs_fixtures = pytest.mark.skipif(not FIXTURES.is_dir(), reason="../shared/fixtures/capture is not here")
+needs_fixtures = pytest.mark.skipif(not FIXTURES.is_dir(), reason="tests/data/capture/real is not here")
 
 ARTICLE = b"""<!doctype html><html lang="en-gb"><head><meta charset="utf-8">
 <title>Ministry statement on the coastal patrol | Ministry of Examples</title>

@@ -13,11 +13,11 @@ import yaml
 from build_scripts.capture import CaptureError, pdf
 from build_scripts.cli import main
 
-FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "capture"
+FIXTURES = Path(__file__).resolve().parent / "data" / "capture" / "real"  # (test data only: see its README)
 REPORT = FIXTURES / "pdfs" / "chelsea_pdta.pdf"
 PAGE = FIXTURES / "pages" / "wired.com.burn.html"
 DATA = Path(__file__).resolve().parent / "data" / "capture"
-needs_fixtures = pytest.mark.skipif(not FIXTURES.is_dir(), reason="../shared/fixtures/capture is not here")
+needs_fixtures = pytest.mark.skipif(not FIXTURES.is_dir(), reason="tests/data/capture/real is not here")
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
