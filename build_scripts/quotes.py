@@ -152,9 +152,13 @@ def _joined(before: str, after: str) -> bool:
 
 # Punctuation that joins the digits on both sides into one number (as Unicode's word
 # boundaries do, UAX #29): "5 million" is not a quote of "2.5 million", nor "000" of
-# "10,000". An apostrophe or a hyphen does not join: "North Korea" may be quoted from
-# "North Korea's", and "lethal" is a word of "non-lethal".
+# "10,000".
 _MID = ".,"
+# An apostrophe between letters joins them into one word, where cutting there could invert
+# the meaning ("We can" is not a quote of "We can't"), but for the possessive "'s":
+# "North Korea" may be quoted from "North Korea's". A hyphen does not join (yet): the
+# normalised text cannot tell it from a dash written without spaces ("time—including").
+_JOINERS = "'"
 
 
 def _inside(text: str, index: int) -> bool:
@@ -164,6 +168,13 @@ def _inside(text: str, index: int) -> bool:
         return index > 1 and text[index - 2].isdigit() and after.isdigit()
     if after in _MID:
         return index + 1 < len(text) and before.isdigit() and text[index + 1].isdigit()
+    if before in _JOINERS:  # a quote that begins just after an apostrophe
+        return index > 1 and text[index - 2].isalpha() and after.isalpha()
+    if after in _JOINERS:  # a quote that ends just before one
+        following = text[index + 1:index + 3]
+        if after == "'" and following[:1] == "s" and not following[1:2].isalnum():
+            return False  # the possessive 's
+        return before.isalpha() and following[:1].isalpha()
     return _joined(before, after)
 
 
@@ -234,18 +245,12 @@ def whole_words(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-# A letter or digit, a space after it, and a letter or digit after that: two words.
-_TWO_WORDS = re.compile(r"[^\W_].*? .*?[^\W_]")
-
-
 def too_short(parts: tuple[str, ...] | list[str]) -> bool:
     """Whether every part of a quote is one word or less: it then verifies nothing.
 
     A word is a run between spaces holding a letter or digit; in a script written
     without spaces each of its characters counts as one.
     """
-    if any(_TWO_WORDS.search(part) for part in parts):
-        return False
     for part in parts:
         words = 0
         for token in part.split(" "):

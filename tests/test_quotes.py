@@ -177,6 +177,13 @@ def matches(quote: str, source: str) -> bool:
     ("2.5 million", "about 2.5 million people", True),
     ("North Korea", "North Korea\u2019s support", True),
     ("lethal aid", "non-lethal aid", True),  # a hyphen separates words (UAX #29)
+    ("We can ... win this war", "We can't win this war", False),  # an apostrophe joins letters
+    ("We can win", "We can\u2019t win", False),
+    ("t win", "We can't win", False),
+    ("North Korea", "North Korea's troops", True),  # but for the possessive 's
+    ("North Korea", "North Korea\u2019s troops", True),
+    ("Seoul's aid", "Seoul's aid", True),
+    ("including the energy", "time\u2014including the energy", True),  # a dash without spaces
     ("caf", "caf\u00e9", False),
     ("cafe", "cafe\u0301 noir", False),  # a combining accent belongs to its letter
     ("\u0928\u092e", "\u0928\u092e\u0938\u094d\u0924\u0947", False),  # Devanagari: inside a word
