@@ -43,7 +43,7 @@ from .index import build_index
 from .model import TLP_ORDER
 from .pagehtml import anchor_ids
 from .progress import SILENT, WRITE, Progress
-from .render import Page, RenderError, Renderer, Utf8Loader, environment, plan_pages
+from .render import Page, RenderError, Renderer, Utf8Loader, bounded_range, environment, plan_pages
 from .repo import LoadCache, Repository, load_repository
 from .report import as_text
 from .search import PART_TEXT, SearchIndexError, index_site
@@ -279,6 +279,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         env.auto_reload = False
         if type(env.loader) is jinja2.FileSystemLoader:  # a template that is not UTF-8: file and line
             env.loader = Utf8Loader(env.loader.searchpath)
+        env.globals["range"] = bounded_range  # (a loop in C would escape the watchdog)
         self.progress.start(WRITE, len(files.documentation_pages()))  # (every page is rendered now)
         return env
 

@@ -313,6 +313,19 @@ def groupby_month(briefings) -> list[tuple[Month, list]]:
     return groups
 
 
+#: The most items ``range()`` gives a template: a loop inside one call (``range(10**13) | sum``)
+#: runs in C, where the watchdog cannot stop it.
+MAX_RANGE = 100_000
+
+
+def bounded_range(*args: int) -> range:
+    """``range`` for templates, refused beyond :data:`MAX_RANGE` items."""
+    items = range(*args)
+    if len(items) > MAX_RANGE:
+        raise OverflowError(f"range() of {len(items):,} items: a template may ask for at most {MAX_RANGE:,}")
+    return items
+
+
 def environment(templates: Path) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=Utf8Loader(str(templates / "pages")),
@@ -330,6 +343,7 @@ def environment(templates: Path) -> jinja2.Environment:
     env.filters["slug"] = lambda value: str(value).lower().replace(":", "-").replace("+", "-").replace(" ", "-")
     env.filters["yaml_str"] = lambda value: '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
     env.globals.update(
+        range=bounded_range,
         LIKELIHOODS=model.LIKELIHOODS, LIKELIHOOD_BANDS=model.LIKELIHOOD_BANDS,
         RELIABILITY_MEANINGS=model.RELIABILITY_MEANINGS, TLP_ORDER=model.TLP_ORDER,
         text_fragment_url=text_fragment_url, timeline=timeline,

@@ -82,6 +82,12 @@ BROKEN_TEMPLATES = {
     "endless loop in a page template": ("pages/home.md.j2", LOOP + "\n",
                                         "templates/pages/home.md.j2:1: rendering was stopped after render_timeout"
                                         " seconds without progress"),
+    "a loop in C": ("pages/home.md.j2", "{{ range(10**13) | sum }}\n",
+                    "templates/pages/home.md.j2:1: range() of 10,000,000,000,000 items: a template may ask for "
+                    "at most 100,000 (OverflowError)"),
+    "a loop in C in the theme": ("overrides/main.html", "{{ range(10**13) | sum }}\n",
+                                 "templates/overrides/main.html:1: range() of 10,000,000,000,000 items: a template "
+                                 "may ask for at most 100,000 (OverflowError)"),
     "syntax error in the theme": ("overrides/main.html", "{% if %}\n",
                                   "templates/overrides/main.html:1: Expected an expression, got 'end of "
                                   "statement block'"),
