@@ -23,7 +23,7 @@ from build_scripts.cli import main
 #: in a child process as the first argument.
 BRIEFINGS = "import sys; from build_scripts import cli; cli.CHILD_ABOVE_BYTES = int(sys.argv.pop(1)); cli.run()"
 #: A home page whose template takes half a minute to render.
-SLOW_TEMPLATE = "{% for i in range(500000) %}{% for j in range(1000) %}{% endfor %}{% endfor %}"
+SLOW_TEMPLATE = "{% for i in range(100000) %}{% for k in range(5) %}{% for j in range(1000) %}{% endfor %}{% endfor %}{% endfor %}"
 #: Pagefind that takes half a minute to start: its Python wrapper sleeps before it runs the binary.
 SLOW_PAGEFIND = """\
 import os, sys, time
