@@ -11,6 +11,7 @@ import pytest
 from build_scripts import engine
 
 engine.select()  # the default engine, for the builds run in this process (before anything imports one)
+from build_scripts import cli
 from build_scripts.checks import Result, check_repository
 from build_scripts.repo import load_repository
 
@@ -100,3 +101,27 @@ def example(tmp_path: Path) -> Repo:
         shutil.copytree(ROOT / folder, target / folder)
     shutil.copy(ROOT / "mkdocs.yml", target / "mkdocs.yml") if (ROOT / "mkdocs.yml").exists() else None
     return Repo(target)
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    """The ``briefings`` command run in this process: (exit code, stdout, stderr)."""
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def team(tmp_path) -> Path:
+    """An empty briefing repository."""
+    root = tmp_path / "team"
+    (root / "briefings").mkdir(parents=True)
+    (root / "sources").mkdir()
+    return root
+
+
+@pytest.fixture(params=["in process", "in a child process"])
+def build_process(request, monkeypatch):
+    """Build in this process, or (as a large repository is built) in a child process."""
+    if request.param == "in a child process":
+        monkeypatch.setattr(cli, "CHILD_ABOVE_BYTES", 0)
+    return request.param

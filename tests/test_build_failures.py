@@ -12,21 +12,12 @@ import time
 import jinja2
 import pytest
 
-from build_scripts import cli
 from build_scripts.cli import main
 from build_scripts.watchdog import RenderTimeout, Watchdog
 
 from test_serve import fetch, free_port, wait_for
 
 UNCITED = "Words nobody cites yet.\n"
-
-
-@pytest.fixture(params=["in process", "in a child process"])
-def build_process(request, monkeypatch):
-    """Build in this process, or (as a large repository is built) in a child process."""
-    if request.param == "in a child process":
-        monkeypatch.setattr(cli, "CHILD_ABOVE_BYTES", 0)
-    return request.param
 
 
 def add_uncited_source(example) -> None:

@@ -13,9 +13,10 @@ import pytest
 import yaml
 
 from build_scripts.capture import fetch
-from build_scripts.cli import main
 
 from test_capture_html import ARTICLE
+
+from conftest import run
 
 PDF = (Path(__file__).resolve().parent / "data" / "capture" / "two-columns.pdf").read_bytes()
 
@@ -72,20 +73,6 @@ def server():
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
     httpd.server_close()
-
-
-@pytest.fixture
-def team(tmp_path) -> Path:
-    root = tmp_path / "team"
-    (root / "briefings").mkdir(parents=True)
-    (root / "sources").mkdir()
-    return root
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_a_fetched_page_is_archived_with_its_address_and_today(team, server, capsys):

@@ -12,8 +12,9 @@ import trafilatura
 import yaml
 
 from build_scripts.capture import CaptureError, ids, webpage
-from build_scripts.cli import main
 from build_scripts.quotes import normalise
+
+from conftest import run
 
 FIXTURES = Path(__file__).resolve().parent / "data" / "capture" / "real"  # (test data only: see its README)
 PAGES = FIXTURES / "pages"
@@ -36,20 +37,6 @@ in the strait, which fishermen have reported since the spring of last year.</p>
 replied that consultations had taken place over several weeks with every coastal province.</p>
 </article><footer>Copyright Ministry of Examples. Privacy policy. Contact.</footer></body></html>
 """
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-@pytest.fixture
-def team(tmp_path) -> Path:
-    root = tmp_path / "team"
-    (root / "briefings").mkdir(parents=True)
-    (root / "sources").mkdir()
-    return root
 
 
 def written(team: Path) -> list[str]:

@@ -11,27 +11,14 @@ import pytest
 import yaml
 
 from build_scripts.capture import CaptureError, pdf
-from build_scripts.cli import main
+
+from conftest import run
 
 FIXTURES = Path(__file__).resolve().parent / "data" / "capture" / "real"  # (test data only: see its README)
 REPORT = FIXTURES / "pdfs" / "chelsea_pdta.pdf"
 PAGE = FIXTURES / "pages" / "wired.com.burn.html"
 DATA = Path(__file__).resolve().parent / "data" / "capture"
 needs_fixtures = pytest.mark.skipif(not FIXTURES.is_dir(), reason="tests/data/capture/real is not here")
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-@pytest.fixture
-def team(tmp_path) -> Path:
-    root = tmp_path / "team"
-    (root / "briefings").mkdir(parents=True)
-    (root / "sources").mkdir()
-    return root
 
 
 def briefing(cites: list[dict]) -> str:

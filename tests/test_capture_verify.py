@@ -9,18 +9,13 @@ from pathlib import Path
 import pytest
 
 from build_scripts.capture import webpage
-from build_scripts.cli import main
 
 from test_capture_html import ARTICLE
 
+from conftest import run
+
 PDF = Path(__file__).resolve().parent / "data" / "capture" / "two-columns.pdf"
 TRAFILATURA = webpage.extractor()
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

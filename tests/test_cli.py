@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from build_scripts.cli import main
-from conftest import BRIEFING
+from conftest import BRIEFING, run
 
 BROKEN = BRIEFING.replace("quote: to the next level", "quote: to the nest level").replace(
     'lines: "2"\n', 'lines: "2"\n      - source: src-b\n')
@@ -33,12 +33,6 @@ GITHUB = """\
 ::warning file=briefings/b.yaml,line=25,col=9,title=BRF305::this citation of 'src-b' has neither quote nor lines%0Aadd the quote that supports the claim
 1 briefing, 2 sources, 3 citations: 1 error, 1 warning
 """
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_clean_repository_exits_zero(repo, capsys, monkeypatch):

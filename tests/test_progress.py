@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from build_scripts import cli, progress
+from build_scripts import progress
 from build_scripts.cli import main
 from build_scripts.progress import CHECK, INDEX, RENDER, SWAP, WRITE
 
@@ -53,14 +53,6 @@ def timeless(text: str) -> str:
 def pages_of(site: Path) -> int:
     """The pages MkDocs wrote (every HTML file but the search's and the 404 page)."""
     return sum(1 for p in site.rglob("*.html") if p.name != "404.html" and "pagefind" not in p.parts)
-
-
-@pytest.fixture(params=["in process", "in a child process"])
-def build_process(request, monkeypatch):
-    """Build in this process, or (as a large repository is built) in a child process."""
-    if request.param == "in a child process":
-        monkeypatch.setattr(cli, "CHILD_ABOVE_BYTES", 0)
-    return request.param
 
 
 @pytest.fixture

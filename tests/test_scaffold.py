@@ -9,19 +9,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from build_scripts.cli import main
+
+from conftest import run
 
 # Typographic quotes, an en dash, a CRLF line end and no final newline: copied as they are.
 CAPTURE = "Seoul, Nov. 3 (Yonhap) \u2014 Borrell said ties must go \u201cto the next level.\u201d\r\nEnd".encode()
 ADD = ("source", "add", "--id", "yonhap-borrell", "--title", "Borrell: EU-ROK ties \"to the next level\"",
        "--published", "2024-11-03", "--publisher", "Yonhap", "--url", "https://en.yna.co.kr/view/AEN2024",
        "--reliability", "B")
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture(autouse=True)
@@ -34,15 +29,6 @@ def environment(monkeypatch, tmp_path):
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     return config
-
-
-@pytest.fixture
-def team(tmp_path) -> Path:
-    """An empty briefing repository."""
-    root = tmp_path / "team"
-    (root / "briefings").mkdir(parents=True)
-    (root / "sources").mkdir()
-    return root
 
 
 @pytest.fixture

@@ -31,14 +31,6 @@ OLD = ("that folder looks like a site built by an older version of briefings, wh
        ".briefings-site file in it, " + WHOLE)
 
 
-@pytest.fixture(params=["in process", "in a child process"])
-def build_process(request, monkeypatch):
-    """Build in this process, or (as a large repository is built) in a child process."""
-    if request.param == "in a child process":
-        monkeypatch.setattr(cli, "CHILD_ABOVE_BYTES", 0)
-    return request.param
-
-
 @pytest.fixture
 def repo(example):
     """The example repository, with a git history."""
