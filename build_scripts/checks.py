@@ -203,6 +203,7 @@ class _State:
     repo: Repository
     diagnostics: list[Diagnostic] = field(default_factory=list)
     normalised: dict[str, str] = field(default_factory=dict)
+    hyphen_tests: dict[str, quotes.Hyphen] = field(default_factory=dict)
     cited: set[str] = field(default_factory=set)
     citations: int = 0
 
@@ -214,6 +215,17 @@ class _State:
         if text is None:
             text = self.normalised[source_id] = quotes.normalise(self.repo.sources[source_id].text or "")
         return text
+
+    def hyphen(self, source_id: str) -> quotes.Hyphen:
+        """Which "-" of ``norm(source_id)`` are hyphens (mapped once, when first asked)."""
+        test = self.hyphen_tests.get(source_id)
+        if test is None:
+            test = self.hyphen_tests[source_id] = quotes.hyphens(self.repo.sources[source_id].text or "")
+        return test
+
+    def find(self, parts, source_id: str):
+        """Where ``parts`` occur in source ``source_id`` (see :func:`.quotes.find_parts`)."""
+        return quotes.find_parts(parts, self.norm(source_id), self.hyphen(source_id))
 
 
 def check_repository(repo: Repository) -> Result:
@@ -326,9 +338,10 @@ def _check_page(state: _State, source, citation: Citation) -> None:
     if citation.quote is None or "quote" in citation.broken:
         return
     parts = quotes.quote_parts(citation.quote)
-    if not parts or quotes.find_parts(parts, state.norm(source.id)) is None:
+    if not parts or state.find(parts, source.id) is None:
         return  # not in the source at all: the quote's own check says so
-    if quotes.find_parts(parts, quotes.normalise(text[span[0]:span[1]])) is None:
+    page_text = text[span[0]:span[1]]
+    if quotes.find_parts(parts, quotes.normalise(page_text), quotes.hyphens(page_text)) is None:
         located = quotes.Mapped.build(text).locate(citation.quote)
         where = f"; the quote is on page {pdf_pages.page_at(text, located[0][0])}" if located else ""
         state.report(QUOTE_OUTSIDE_PAGES, citation.at("page"),
@@ -350,19 +363,19 @@ def _check_quote(state: _State, source_id: str, citation: Citation, span: tuple[
                      f"the quote \"{shown}\" is one word or less{' in each part' if len(parts) > 1 else ''}: "
                      "it would occur in almost any source",
                      "quote the words of the source that support the claim")
-    haystack = state.norm(source_id)
-    if quotes.find_parts(parts, haystack) is None:
-        missing = quotes.first_missing(parts, haystack)
+    haystack, hyphen = state.norm(source_id), state.hyphen(source_id)
+    if quotes.find_parts(parts, haystack, hyphen) is None:
+        missing = quotes.first_missing(parts, haystack, hyphen)
         message = f"quote not found in source '{source_id}': \"{shown}\""
         if len(parts) > 1:
             message += f" (part {missing + 1} of {len(parts)}: \"{_shorten(parts[missing])}\")"
         text = state.repo.sources[source_id].text or ""
-        inside = quotes.inside_word(parts, haystack)
+        inside = quotes.inside_word(parts, haystack, hyphen)
         near = None if inside is not None else quotes.closest_passage(parts[missing], text)
         hints = []
         if inside is not None:
             mapped = quotes.Mapped.build(text)
-            first, after = mapped.span(*quotes.whole_words(mapped.text, *inside))
+            first, after = mapped.span(*quotes.whole_words(mapped.text, *inside, mapped.hyphen))
             line = text.count("\n", 0, first) + 1
             hints.append(f"the source has it only inside a word: \"{_shorten(text[first:after], 160)}\" "
                          f"(line {line})")
@@ -375,7 +388,7 @@ def _check_quote(state: _State, source_id: str, citation: Citation, span: tuple[
                     f"\"{q or '(nothing)'}\" where the source has \"{s or '(nothing)'}\""
                     + _lookalikes(q, s, citation.quote, near.passage) for q, s in differences))
         elsewhere = [other for other in state.repo.sources
-                     if other != source_id and quotes.find_parts(parts, state.norm(other)) is not None]
+                     if other != source_id and state.find(parts, other) is not None]
         if elsewhere:
             hints.append("the quote occurs verbatim in " + ", ".join(f"'{o}'" for o in elsewhere[:3])
                          + f": did you mean source: {elsewhere[0]}?")
@@ -386,8 +399,8 @@ def _check_quote(state: _State, source_id: str, citation: Citation, span: tuple[
         state.report(QUOTE_NOT_FOUND, at, message, "; ".join(hints))
         return
     if span is not None:
-        within = quotes.normalise(state.repo.sources[source_id].text[span[0]:span[1]])  # type: ignore[index]
-        if quotes.find_parts(parts, within) is None:
+        lines = (state.repo.sources[source_id].text or "")[span[0]:span[1]]
+        if quotes.find_parts(parts, quotes.normalise(lines), quotes.hyphens(lines)) is None:
             mapped = quotes.Mapped.build(state.repo.sources[source_id].text or "")
             located = mapped.locate(citation.quote)
             where = ""

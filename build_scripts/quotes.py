@@ -13,6 +13,7 @@ import difflib
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
@@ -156,14 +157,25 @@ def _joined(before: str, after: str) -> bool:
 _MID = ".,"
 # An apostrophe between letters joins them into one word, where cutting there could invert
 # the meaning ("We can" is not a quote of "We can't"), but for the possessive "'s":
-# "North Korea" may be quoted from "North Korea's". A hyphen does not join (yet): the
-# normalised text cannot tell it from a dash written without spaces ("time—including").
+# "North Korea" may be quoted from "North Korea's".
 _JOINERS = "'"
+# A hyphen between letters or digits joins them too ("lethal aid" is not a quote of
+# "non-lethal aid", nor "15 people" of "10-15 people"). The normalised text writes every
+# dash as "-", so which it was is asked of the original (``hyphen``, see Mapped.hyphen): a
+# dash written without spaces separates words ("time—including"), as "--" does.
+HYPHENS = "-‐‑﹣－"
+
+#: Whether the "-" at an index of a normalised text stands for a hyphen of the original.
+Hyphen = Callable[[int], bool]
 
 
-def _inside(text: str, index: int) -> bool:
+def _inside(text: str, index: int, hyphen: Hyphen | None = None) -> bool:
     """Whether ``index`` (0 < index < len(text)) of a normalised text falls inside a word."""
     before, after = text[index - 1], text[index]
+    if before == "-" or after == "-":
+        dash = index - 1 if before == "-" else index
+        return (hyphen is not None and 0 < dash < len(text) - 1 and text[dash - 1].isalnum()
+                and text[dash + 1].isalnum() and hyphen(dash))
     if before in _MID:
         return index > 1 and text[index - 2].isdigit() and after.isdigit()
     if after in _MID:
@@ -178,29 +190,30 @@ def _inside(text: str, index: int) -> bool:
     return _joined(before, after)
 
 
-def _find(part: str, haystack: str, start: int) -> int:
+def _find(part: str, haystack: str, start: int, hyphen: Hyphen | None) -> int:
     """First index from ``start`` where ``part`` occurs in ``haystack`` at word boundaries."""
     found = haystack.find(part, start)
     while found >= 0:
         end = found + len(part)
         # Two character tests: mostly a space on either side, which needs no more.
-        if not ((found > 0 and haystack[found - 1] != " " and _inside(haystack, found))
-                or (end < len(haystack) and haystack[end] != " " and _inside(haystack, end))):
+        if not ((found > 0 and haystack[found - 1] != " " and _inside(haystack, found, hyphen))
+                or (end < len(haystack) and haystack[end] != " " and _inside(haystack, end, hyphen))):
             return found
         found = haystack.find(part, found + 1)
     return found
 
 
-def find_parts(parts: list[str], haystack: str) -> list[tuple[int, int]] | None:
+def find_parts(parts: list[str], haystack: str, hyphen: Hyphen | None = None) -> list[tuple[int, int]] | None:
     """Spans of each part found in order, at word boundaries, in ``haystack`` (or ``None``).
 
     A part may not begin or end inside a word of ``haystack``: "lawful" does not occur
-    in "unlawful". An occurrence inside a word is passed over for a later one.
+    in "unlawful". An occurrence inside a word is passed over for a later one. Without
+    ``hyphen`` (see :func:`hyphens`), a "-" of ``haystack`` never joins words.
     """
     spans: list[tuple[int, int]] = []
     start = 0
     for part in parts:
-        found = _find(part, haystack, start)
+        found = _find(part, haystack, start, hyphen)
         if found < 0:
             return None
         spans.append((found, found + len(part)))
@@ -208,41 +221,54 @@ def find_parts(parts: list[str], haystack: str) -> list[tuple[int, int]] | None:
     return spans
 
 
-def first_missing(parts: list[str], haystack: str) -> int:
+def first_missing(parts: list[str], haystack: str, hyphen: Hyphen | None = None) -> int:
     """Index of the first part that does not occur (in order, at word boundaries) in ``haystack``."""
-    return _first_missing(parts, haystack)[0]
+    return _first_missing(parts, haystack, hyphen)[0]
 
 
-def _first_missing(parts: list[str], haystack: str) -> tuple[int, int]:
+def _first_missing(parts: list[str], haystack: str, hyphen: Hyphen | None) -> tuple[int, int]:
     """The first part that does not occur, and where the search for it started."""
     start = 0
     for index, part in enumerate(parts):
-        found = _find(part, haystack, start)
+        found = _find(part, haystack, start, hyphen)
         if found < 0:
             return index, start
         start = found + len(part)
     return len(parts), start
 
 
-def inside_word(parts: list[str], haystack: str) -> tuple[int, int] | None:
+def inside_word(parts: list[str], haystack: str, hyphen: Hyphen | None = None) -> tuple[int, int] | None:
     """Where the first missing part does occur, but only inside a word (a span of ``haystack``).
 
     ``None`` when the quote matches, or when its first missing part does not occur at all.
     """
-    index, start = _first_missing(parts, haystack)
+    index, start = _first_missing(parts, haystack, hyphen)
     if index == len(parts):
         return None
     found = haystack.find(parts[index], start)
     return None if found < 0 else (found, found + len(parts[index]))
 
 
-def whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+def whole_words(text: str, start: int, end: int, hyphen: Hyphen | None = None) -> tuple[int, int]:
     """The span ``start``..``end`` of a normalised text widened to the words it touches."""
-    while 0 < start < len(text) and _inside(text, start):
+    while 0 < start < len(text) and _inside(text, start, hyphen):
         start -= 1
-    while 0 < end < len(text) and _inside(text, end):
+    while 0 < end < len(text) and _inside(text, end, hyphen):
         end += 1
     return start, end
+
+
+def hyphens(original: str) -> Hyphen:
+    """The ``hyphen`` test of ``normalise(original)``; it maps the text only when first asked."""
+    mapped: Mapped | None = None
+
+    def hyphen(index: int) -> bool:
+        nonlocal mapped
+        if mapped is None:
+            mapped = Mapped.build(original)
+        return mapped.hyphen(index)
+
+    return hyphen
 
 
 def too_short(parts: tuple[str, ...] | list[str]) -> bool:
@@ -397,6 +423,13 @@ class Mapped:
         at = self.folded[self.kept[index]]
         return at if self.visible is None else self.visible[at]
 
+    def hyphen(self, index: int) -> bool:
+        """Whether the "-" at ``text[index]`` was one hyphen in ``original`` (not a dash, not "--")."""
+        at = self.origin(index)
+        following = self.origin(index + 1)
+        return (self.original[at] in HYPHENS
+                and all(c in _FORMAT_SET for c in self.original[at + 1:following]))
+
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The span of ``original`` that produced ``text[start:end]``, trimmed of spaces."""
         first, after = self.origin(start), self.origin(end)
@@ -413,7 +446,7 @@ class Mapped:
         """Original spans of each part of ``quote``, or ``None`` when it does not occur."""
         found = self.located.get(quote, False)
         if found is False:
-            spans = find_parts(quote_parts(quote), self.text)
+            spans = find_parts(quote_parts(quote), self.text, self.hyphen)
             found = None if spans is None else [self.span(start, end) for start, end in spans]
             self.located[quote] = found
         return None if found is None else list(found)

@@ -161,6 +161,17 @@ def test_quote_found_only_inside_a_word_is_not_found(repo):
                       "quote whole words as the source has them")
 
 
+def test_quote_that_begins_after_a_hyphen_is_not_found(repo):
+    with_source_a(repo, SOURCE_A + "Seoul sent non-lethal aid; the talks went on\u2014including trade.\n")
+    edit(repo, "quote: to the next level", "quote: lethal aid")
+    (d,) = repo.check().diagnostics
+    assert (d.file, d.line, d.column, d.code) == (B, 18, 16, "BRF302")
+    assert d.hint == ('the source has it only inside a word: "non-lethal aid" (line 4); '
+                      "quote whole words as the source has them")
+    edit(repo, "quote: lethal aid", "quote: including trade")  # a dash written without spaces
+    assert repo.found() == []
+
+
 def test_each_part_of_an_elided_quote_must_be_whole_words(repo):
     edit(repo, "quote: to the next level", "quote: 'The EU wants ... ecurity and defense'")
     (d,) = repo.check().diagnostics
