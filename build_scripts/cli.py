@@ -152,7 +152,8 @@ def _check_and_render(args: argparse.Namespace, progress):
     try:
         staged = build_pages(root.resolve(), site_dir=args.site_dir, max_marking=args.max_marking,
                              offline=args.offline, checked=loaded.pop("checked"), verbose=args.verbose,
-                             strict=args.strict, owner=os.environ.get(OWNER), progress=progress)
+                             strict=args.strict, owner=os.environ.get(OWNER), progress=progress,
+                             incremental=not args.clean)
     except UnsafeSiteDir as exc:
         raise CannotRun(str(exc)) from None
     except BuildFailed as exc:
@@ -408,6 +409,9 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--format", choices=FORMATS, default=_default_format(),
                        help="format of the check's diagnostics")
     build.add_argument("--strict", action="store_true", help="do not build when the check warns")
+    build.add_argument("--clean", action="store_true",
+                       help="build every page anew, not only those that changed since the last build "
+                            "(the cache in .briefings-cache/ is renewed)")
     build.add_argument("--verbose", action="store_true", help="show every message of MkDocs")
     build.add_argument("-q", "--quiet", action="store_true",
                        help="show no progress (diagnostics and errors are still shown)")

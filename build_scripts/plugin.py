@@ -20,11 +20,11 @@ import functools
 import gc
 import json
 import logging
-from collections.abc import Callable
 import os
 import tempfile
 import threading
 import typing
+from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
@@ -34,16 +34,20 @@ from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
+from mkdocs.utils import meta
 
 from . import sitedir
+from .cache import page_key
 from .checks import Result, check_repository
 from .diagnostics import Severity
 from .index import build_index
 from .model import TLP_ORDER
 from .pagehtml import anchor_ids
 from .progress import SILENT, WRITE, Progress
-from .render import Page, RenderError, Renderer, Utf8Loader, bounded_range, environment, plan_pages
+from .render import Page as RenderedPage
+from .render import PagePlan, RenderError, Renderer, Utf8Loader, bounded_range, environment, plan_pages
 from .repo import LoadCache, Repository, load_repository
 from .report import as_text
 from .search import PART_TEXT, SearchIndexError, index_site
@@ -58,9 +62,9 @@ class Preview:
     """What ``briefings serve`` keeps between rebuilds, so that a save rebuilds only what changed.
 
     Records load from a cache of unchanged files; a page is rendered again only when a
-    file it shows changed (or it lists everything), and handed to MkDocs as modified
-    only when its Markdown differs; the search index keeps the entries of the pages
-    that were not rebuilt.
+    file it shows changed (or it lists everything), and built again only when its
+    content differs (:func:`.cache.page_key`); the search index keeps the entries of the
+    pages that were not rebuilt.
     """
 
     def __init__(self) -> None:
@@ -79,8 +83,8 @@ class Preview:
 
     def reset(self) -> None:
         self.wait()
-        self.pages: dict[str, tuple[Page, frozenset[str] | None]] = {}
-        self.files: dict[str, _PreviewFile] = {}
+        self.pages: dict[str, tuple[RenderedPage, frozenset[str] | None]] = {}
+        self.files: dict[str, _GeneratedFile] = {}
         self.env = None
         self.search_docs: list[dict] | None = None
         self.rendered = 0
@@ -88,25 +92,13 @@ class Preview:
         #: Files whose dependent pages wait for the second pass of a save (see _preview_files).
         self.carry: set[str] = set()
 
-    def file(self, config, path: str, markdown: str, modified: bool) -> "_PreviewFile":
+    def file(self, config, path: str) -> "_GeneratedFile":
         """The page's file, kept from one rebuild to the next (making 5,000 MkDocs files
         anew costs a second of path parsing on every save)."""
         file = self.files.get(path)
         if file is None:
-            file = self.files[path] = _PreviewFile.generated(config, path, content=markdown)
-        elif modified:
-            file.content_string = markdown
-        file.modified = modified
+            file = self.files[path] = _GeneratedFile.generated(config, path, content="")
         return file
-
-
-class _PreviewFile(File):
-    """A generated page that MkDocs' dirty build rebuilds only when its Markdown changed."""
-
-    modified = True
-
-    def is_modified(self) -> bool:
-        return self.modified
 
 
 def _page_of(key: str) -> str:
@@ -114,42 +106,93 @@ def _page_of(key: str) -> str:
     return (key[:-len(".yaml")] if key.endswith(".yaml") else key) + ".md"
 
 
-def _render(renderer: Renderer, plan, watchdog: Watchdog | None = None,
-            direct: dict[str, Page] | None = None) -> str:
-    """The page's Markdown for MkDocs to read: for an HTML page, only its front matter (its
-    HTML waits in ``direct`` until :meth:`BriefingsPlugin.on_page_content` hands it over)."""
-    if watchdog is not None:
-        watchdog.kick()
-    try:
-        page = renderer.render(plan)
-    except RenderError as exc:
-        raise PluginError(f"cannot render the pages: {exc}") from None
-    if page.html is not None and direct is not None:
-        direct[page.path] = page
-    return page.markdown
+class _GeneratedFile(File):
+    """A page of ours: an incremental build builds it again only when its content changed."""
+
+    def is_modified(self) -> bool:
+        page = self.page
+        return page.modified() if isinstance(page, _GeneratedPage) else True
 
 
-class _LazyFile(File):
-    """A generated page rendered when MkDocs reads it: the Markdown of the whole site is
-    never in memory at once (and is dropped again once converted, see on_page_content)."""
+class _StaticPageFile(File):
+    """A static page (the guide): an incremental build builds it again every time. There
+    are few, and its neighbours in the navigation show its title, known only once read."""
 
-    render: Callable[[], str]
+    def is_modified(self) -> bool:
+        return True
 
-    @property
-    def content_string(self) -> str:
-        return self.render() if self._content is None else super().content_string
 
-    @content_string.setter
-    def content_string(self, value: str) -> None:
-        File.content_string.fset(self, value)
+class _GeneratedPage(Page):
+    """A page of ours, rendered when MkDocs reads it; its HTML goes to the theme as it is
+    (no Markdown converter, and its front matter is the YAML the template wrote).
 
-    @property
-    def content_bytes(self) -> bytes:
-        return self.content_string.encode()
+    ``make`` renders it; ``previous`` is its key (:func:`.cache.page_key`) in the build an
+    incremental build starts from, if it was there; ``title`` the navigation's title.
+    """
 
-    @content_bytes.setter
-    def content_bytes(self, value: bytes) -> None:
-        File.content_bytes.fset(self, value)
+    def __init__(self, title: str | None, file: File, config, make: Callable[[], RenderedPage],
+                 previous: str | None = None) -> None:
+        super().__init__(title, file, config)
+        self.config = config
+        self.nav_title = title
+        self.make = make
+        self.previous = previous
+        self.rendered: RenderedPage | None = None
+        self.key: str | None = None
+
+    def _rendered(self) -> RenderedPage:
+        if self.rendered is None:
+            self.rendered = self.make()
+            self.key = page_key(self.rendered, self.nav_title)
+        return self.rendered
+
+    def modified(self) -> bool:
+        """Whether the page differs from the build this one starts from."""
+        if self.previous is None:
+            return True
+        if self.key is None:
+            self._rendered()
+        if self.key == self.previous:
+            if self.markdown is None:
+                self.read_source(self.config)  # (its title, for the pages that link to it)
+            self.rendered = None  # the page is kept as it was built: let go of it
+            return False
+        return True
+
+    def read_source(self, config) -> None:
+        page = self._rendered()
+        self.markdown, self.meta = meta.get_data(page.front)  # (the Markdown page: all of it)
+        if page.html is not None:
+            self.markdown = ""
+            if page.title and self.nav_title is None:
+                self.title = page.title
+
+    def render(self, config, files) -> None:
+        page = self._rendered()
+        if page.html is None:  # the check reference: Markdown
+            super().render(config, files)
+        else:
+            self.content = page.html
+            self.toc = get_toc(page.toc)
+            self.present_anchor_ids = anchor_ids(page.html)
+        self.rendered = None  # the page holds its content now
+
+
+def _nav_titles(nav) -> dict[str, str]:
+    """The title ``nav:`` of mkdocs.yml gives each page it names (``Home: index.md``)."""
+    titles: dict[str, str] = {}
+    items = list(nav or [])
+    while items:
+        item = items.pop()
+        if isinstance(item, dict):
+            for title, value in item.items():
+                if isinstance(value, str):
+                    titles[value] = title
+                elif isinstance(value, list):
+                    items.extend(value)
+        elif isinstance(item, list):
+            items.extend(item)
+    return titles
 
 
 class BriefingsConfig(Config):
@@ -172,7 +215,6 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
 
     def __init__(self) -> None:
         self.root: Path | None = None
-        self.updated: dict[str, str] = {}
         self.spill: typing.BinaryIO | None = None
         self.spilled: dict[str, tuple[int, int]] = {}  # page -> (offset, length) in the spill file
         #: Set by ``briefings build``, which has already loaded and checked the repository.
@@ -186,9 +228,14 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         #: Set by ``briefings build``: it has printed the check's diagnostics already.
         self.reported = False
         self.watchdog: Watchdog | None = None
-        self.direct: dict[str, Page] = {}  # rendered HTML pages until MkDocs reaches them
         #: Set by ``briefings build``: shown each page as it is rendered, then written.
         self.progress: Progress = SILENT
+        #: Set by an incremental ``briefings build``: the key of each page of the build it
+        #: starts from (see :mod:`.cache`); ``None``: a clean build.
+        self.previous: dict[str, str] | None = None
+        self.pages: dict[str, _GeneratedPage] = {}
+        #: Every file of the site the engine writes (``dest_uri``), once the pages are read.
+        self.outputs: set[str] = set()
 
     def on_config(self, config):
         sitedir.guard_mkdocs(config)  # mkdocs build empties site_dir: never the repository
@@ -248,28 +295,45 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
             self._add(files, config, File.generated(config, uri, abs_src_path=str(path)))
         if self.preview is not None:
             return self._preview_files(files, config, templates)
+        if self.previous is not None:
+            for file in files.documentation_pages():
+                files.remove(file)
+                files.append(_StaticPageFile(file.src_uri, file.src_dir, file.dest_dir, file.use_directory_urls,
+                                             inclusion=file.inclusion))
         # What lives now (records, cross-references, MkDocs' configuration) lives until the
         # build ends: the cyclic garbage collector need not scan it again for every page.
         gc.freeze()
         self.frozen = True
         renderer = Renderer(self.index, templates, config.use_directory_urls)
-        self.updated = {}
+        titles = _nav_titles(config.nav)
+        self.pages = {}
         for plan in plan_pages(self.index):
-            file = File.generated(config, plan.path, content="")
-            file.__class__, file._content = _LazyFile, None
-            file.render = functools.partial(_render, renderer, plan, self.watchdog, self.direct)
-            if plan.updated:
-                self.updated[plan.path] = str(plan.updated)
+            file = _GeneratedFile.generated(config, plan.path, content="")
             self._add(files, config, file)
+            self.pages[plan.path] = self._page(file, config, titles.get(plan.path), plan.updated,
+                                               functools.partial(self._render, renderer, plan),
+                                               (self.previous or {}).get(plan.path))
         self.progress.set_total(len(files.documentation_pages()))
         return files
 
-    def _direct(self, path: str) -> Page | None:
-        """The HTML page rendered for ``path``, if it is one of ours."""
-        if self.preview is not None:
-            kept = self.preview.pages.get(path)
-            return kept[0] if kept is not None and kept[0].html is not None else None
-        return self.direct.pop(path, None)
+    @staticmethod
+    def _page(file: File, config, title: str | None, updated, make, previous: str | None) -> "_GeneratedPage":
+        page = _GeneratedPage(title, file, config, make, previous)
+        if updated:  # the sitemap's lastmod: when the records changed, not when the site was built
+            page.update_date = str(updated)
+        return page
+
+    def _render(self, renderer: Renderer, plan: PagePlan) -> RenderedPage:
+        self._kick()
+        self.progress.advance()  # rendered
+        try:
+            return renderer.render(plan)
+        except RenderError as exc:
+            raise PluginError(f"cannot render the pages: {exc}") from None
+
+    def keys(self) -> dict[str, str]:
+        """The key of every generated page of the build just made (see :mod:`.cache`)."""
+        return {path: page.key or "" for path, page in self.pages.items()}
 
     def on_env(self, env, *, config, files):
         # Jinja checks each template's file for changes every time a page includes it
@@ -280,8 +344,25 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         if type(env.loader) is jinja2.FileSystemLoader:  # a template that is not UTF-8: file and line
             env.loader = Utf8Loader(env.loader.searchpath)
         env.globals["range"] = bounded_range  # (a loop in C would escape the watchdog)
-        self.progress.start(WRITE, len(files.documentation_pages()))  # (every page is rendered now)
+        # Every page is read now; an incremental build writes only those it read again.
+        self.progress.start(WRITE, sum(1 for file in files.documentation_pages() if file.page.content is not None))
+        self.outputs = {file.dest_uri for file in files}
+        if self.previous is not None:
+            self._unlink_rewritten(files, config)
         return env
+
+    @staticmethod
+    def _unlink_rewritten(files: Files, config) -> None:
+        """An incremental build starts from hard links to the previous site: each file the
+        engine writes again is removed first, so that it is written anew, not into the
+        previous site's file (which may still be served, and is kept in the cache)."""
+        site = Path(config.site_dir)
+        for file in files:
+            if file.is_modified():
+                (site / file.dest_uri).unlink(missing_ok=True)
+        for name in (*config.theme.static_templates, *config.extra_templates):  # written every time
+            for written in (name, f"{name}.gz"):
+                (site / written).unlink(missing_ok=True)
 
     def _kick(self) -> None:
         if self.watchdog is not None:
@@ -310,7 +391,8 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         if preview.env is None:  # compiled templates are kept until a template changes
             preview.env = environment(templates)
         renderer = Renderer(self.index, templates, config.use_directory_urls, preview.env)
-        pages: dict[str, tuple[Page, frozenset[str] | None]] = {}
+        titles = _nav_titles(config.nav)
+        pages: dict[str, tuple[RenderedPage, frozenset[str] | None]] = {}
         preview.rendered = 0
         for plan in plan_pages(self.index):
             before = preview.pages.get(plan.path)
@@ -319,38 +401,35 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
             if stale and first_pass and before is not None and plan.path not in own:
                 deferred = True  # shown as it was until the second pass
                 pages[plan.path] = before
-                self._add(files, config, preview.file(config, plan.path, before[0].markdown, modified=False))
-                continue
-            try:
-                page = renderer.render(plan) if stale else before[0]
-            except RenderError as exc:
-                raise PluginError(f"cannot render the pages: {exc}") from None
-            preview.rendered += stale
-            pages[plan.path] = (page, plan.depends)
-            modified = before is None or before[0].text != page.text
-            self._add(files, config, preview.file(config, page.path, page.markdown, modified))
+            elif stale:
+                try:
+                    pages[plan.path] = (renderer.render(plan), plan.depends)
+                except RenderError as exc:
+                    raise PluginError(f"cannot render the pages: {exc}") from None
+                preview.rendered += 1
+            else:
+                pages[plan.path] = before
+            page, title = pages[plan.path][0], titles.get(plan.path)
+            file = preview.file(config, plan.path)
+            self._add(files, config, file)
+            self._page(file, config, title, page.updated, lambda page=page: page,
+                       None if before is None else page_key(before[0], title))
         preview.pages = pages
         preview.carry = set(changed) if deferred else set()
-        self.updated = {path: page.updated for path, (page, _) in pages.items() if page.updated}
         preview.rebuilt = set()
         return files
 
     # MkDocs converts every page to HTML before it writes any, so a large site would sit
     # whole in memory. Each generated page's HTML waits in one temporary file instead (one
     # file: creating thousands of small ones costs seconds), from its conversion until its
-    # turn to be written, and its Markdown is dropped once converted.
+    # turn to be written.
 
+    @event_priority(-100)  # after any other plugin has seen it
     def on_page_content(self, html, *, page, config, files):
         self._kick()
-        self.progress.advance()  # rendered
-        direct = self._direct(page.file.src_uri)
-        if direct is not None:  # our HTML, as it is: it never went through Markdown
-            html = direct.html
-            page.toc = get_toc(direct.toc)
-            page.present_anchor_ids = anchor_ids(html)
-        if self.preview is None and page.file.generated_by == "briefings":
-            page.markdown = ""  # (not None: the title is read from the rendered page)
-            page.file._content = None
+        if not isinstance(page, _GeneratedPage):
+            self.progress.advance()  # rendered (a page of ours counts as it is rendered)
+        elif self.preview is None:
             if self.spill is None:
                 self.spill = tempfile.TemporaryFile(prefix="briefings-pages-")
             data = html.encode("utf-8")
@@ -374,7 +453,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         self.progress.advance()  # written
         if self.preview is not None:
             self.preview.rebuilt.add(page.url)
-        elif page.file.generated_by == "briefings":
+        elif isinstance(page, _GeneratedPage):
             page.content = None  # written: nothing needs the HTML any more
         return output
 
@@ -392,13 +471,6 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         self.stop_watchdog()
         self._clean_spill()
         self._unfreeze()
-
-    def on_pre_page(self, page, *, config, files):
-        self._kick()
-        updated = self.updated.get(page.file.src_uri)
-        if updated:  # the sitemap's lastmod: when the records changed, not when the site was built
-            page.update_date = updated
-        return page
 
     def on_post_build(self, *, config) -> None:
         self.stop_watchdog()

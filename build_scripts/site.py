@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import sitedir
+from .cache import BuildCache, Previous, link_tree
 from .checks import Result
 from .interrupt import deferred
 from .progress import INDEX, RENDER, SILENT, SWAP, Progress
@@ -98,14 +99,47 @@ class Staged:
     target: Path
     search: bool  # index it with Pagefind
     part_text: int
+    #: The build cache to keep the site in once it is swapped in (see :mod:`.cache`).
+    cache: Path | None = None
 
     def as_json(self) -> dict:
         return {"staging": str(self.staging), "target": str(self.target), "search": self.search,
-                "part_text": self.part_text}
+                "part_text": self.part_text, "cache": None if self.cache is None else str(self.cache)}
 
     @classmethod
     def from_json(cls, data: dict) -> "Staged":
-        return cls(Path(data["staging"]), Path(data["target"]), data["search"], data["part_text"])
+        return cls(Path(data["staging"]), Path(data["target"]), data["search"], data["part_text"],
+                   None if data.get("cache") is None else Path(data["cache"]))
+
+
+class _DirtyNotice(logging.Filter):
+    """Drops the warning MkDocs logs when a build starts from the previous site: an
+    incremental build knows what changed (and a strict build would stop on it). It is the
+    one warning the build function itself logs; others come from the modules it calls."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno == logging.WARNING and record.funcName == "build")
+
+
+@contextmanager
+def _dirty_notice_dropped():
+    logger, notice = _engine_log(".commands.build"), _DirtyNotice()
+    logger.addFilter(notice)
+    try:
+        yield
+    finally:
+        logger.removeFilter(notice)
+
+
+def build_cache(root: Path, config, offline: bool) -> BuildCache:
+    """The cache of this kind of build: keyed by what the engine's configuration holds
+    beyond ``mkdocs.yml`` itself (the command line's options, the environment's values)."""
+    options = {name: repr(value) for name, value in sorted(config.items())
+               if name not in ("site_dir", "config_file_path", "plugins", "theme", "strict", "dev_addr")}
+    options["plugins"] = {name: repr(sorted(dict(plugin.config).items()))
+                          for name, plugin in config.plugins.items() if hasattr(plugin, "config")}
+    options["offline"] = offline
+    return BuildCache(root, options)
 
 
 def build(root: Path, *, site_dir: Path | None = None, max_marking: str | None = None,
@@ -119,7 +153,7 @@ def build(root: Path, *, site_dir: Path | None = None, max_marking: str | None =
 def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | None = None,
                 offline: bool = False, checked: tuple[Repository, Result] | None = None,
                 verbose: bool = False, strict: bool = False, owner: str | None = None,
-                progress: Progress = SILENT) -> Staged:
+                progress: Progress = SILENT, incremental: bool = True) -> Staged:
     """Build every page of the site beside ``site_dir``; :func:`finish` indexes and swaps it in.
 
     ``site_dir`` (``--site-dir``; default: the config's) must be one a build may replace
@@ -130,6 +164,9 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
     warnings stop a build only when asked to on the command line).
 
     ``progress`` is shown the pages as they are rendered, then written (by the plugin).
+
+    ``incremental``: start from the site of the previous build of the same kind, kept in
+    the build cache (:mod:`.cache`), and build again only the pages that changed.
     """
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.exceptions import MkDocsException
@@ -145,7 +182,13 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
         plugin.progress = progress
         del checked  # the plugin lets go of the records once the site is written
         try:
-            mkdocs_build(config)
+            cache = build_cache(root, config, offline)
+            previous = _start_from(cache.previous() if incremental else Previous(), staging)
+            plugin.previous = previous.pages if previous.site is not None else None
+            with _dirty_notice_dropped():
+                mkdocs_build(config, dirty=previous.site is not None)
+            _remove_stale(staging, previous.files - plugin.outputs)
+            cache.prepare(plugin.keys(), plugin.outputs)
         except (MkDocsException, OSError) as exc:
             shutil.rmtree(staging, ignore_errors=True)
             raise BuildFailed(str(exc) or type(exc).__name__) from None
@@ -162,7 +205,36 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
             plugin.stop_watchdog()
     progress.finish()  # (the pages are written)
     # as on_config left it: offline builds and previews use Material's search
-    return Staged(staging, target, plugin.config.search == "pagefind", plugin.config.search_part_text)
+    return Staged(staging, target, plugin.config.search == "pagefind", plugin.config.search_part_text,
+                  cache.folder)
+
+
+def _start_from(previous: Previous, staging: Path) -> Previous:
+    """Fill ``staging`` with the previous site (hard links), if there is one to reuse."""
+    if previous.site is None:
+        return previous
+    try:
+        link_tree(previous.site, staging)
+    except OSError:  # (a cache that cannot be read is no cache)
+        shutil.rmtree(staging)
+        staging.mkdir()
+        sitedir.mark(staging)
+        return Previous()
+    return previous
+
+
+def _remove_stale(site: Path, stale: set[str]) -> None:
+    """Remove the files of pages gone since the previous build, and folders left empty."""
+    for name in sorted(stale):
+        path = site / name
+        path.unlink(missing_ok=True)
+        for folder in path.parents:
+            if folder == site:
+                break
+            try:
+                folder.rmdir()
+            except OSError:
+                break
 
 
 def _stage(target: Path, owner: str | None) -> Path:
@@ -187,6 +259,8 @@ def finish(staged: Staged, progress: Progress = SILENT) -> Path:
             raise BuildFailed(f"{staged.target} was changed during the build: it holds files that briefings "
                               "did not build; move them away, then build again")
         _swap(staged.staging, staged.target)
+        if staged.cache is not None:
+            BuildCache.commit(staged.cache, staged.target)
         progress.finish()
     except (OSError, SearchIndexError) as exc:
         shutil.rmtree(staged.staging, ignore_errors=True)

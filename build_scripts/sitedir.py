@@ -25,7 +25,7 @@ MARKER = ".briefings-site"
 MARKER_TEXT = ("This folder is a site built by `briefings build`, which replaces it whole on every build.\n"
                "Keep nothing else in it.\n")
 #: The repository's own folders, with what they hold.
-PROTECTED = ("briefings", "sources", "templates", ".git")
+PROTECTED = ("briefings", "sources", "templates", ".git", ".briefings-cache")
 DEFAULT_SITE_DIR = "site"
 
 

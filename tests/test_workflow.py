@@ -91,7 +91,16 @@ def test_check_job_checks_uploads_sarif_and_builds(workflow):
     assert upload["with"] == {"sarif_file": "briefings.sarif", "category": "briefings"}
     names = [s.get("uses", s.get("run", "")).split("@")[0] for s in steps(workflow, "check")]
     assert names.index("actions/checkout") == 0
+    assert names.index("actions/cache") == names.index("briefings build") - 1
     assert names.index("github/codeql-action/upload-sarif") < names.index("briefings build")
+
+
+@pytest.mark.parametrize("job", ["check", "deploy"])
+def test_each_build_restores_and_saves_its_cache(workflow, job):
+    cache = using(workflow, job, "actions/cache")["with"]
+    assert cache["path"] == ".briefings-cache"  # what briefings build keeps (see build_scripts/cache.py)
+    assert cache["key"] == "briefings-build-${{ github.job }}-${{ github.sha }}"  # saved after every run
+    assert cache["restore-keys"] == "briefings-build-${{ github.job }}-"  # the newest of the job's
 
 
 def test_deploy_job_publishes_pages_from_main_only(workflow):

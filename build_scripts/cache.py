@@ -1,0 +1,149 @@
+"""The build cache: what an incremental build reuses of the previous one.
+
+``.briefings-cache/`` under the repository (git ignores it; deleting it is always safe)
+holds, for each kind of build (the full site, a public subset, an offline site), the site
+that build last made and a manifest:
+
+- ``key``: what every page depends on beyond its own content: this tool's version, the
+  engine's and the theme's, the build's options, and every byte of ``mkdocs.yml`` and
+  ``templates/``. When it differs, nothing is reused.
+- ``pages``: each generated page's key (:func:`page_key`: a hash of everything the theme
+  shows of it); ``files``: every file of the site the engine wrote.
+
+An incremental build starts from a copy of that site (hard links: no data is copied),
+renders every page, and builds again, through the engine, only the pages whose key
+changed; files of pages that are gone are removed. The result is the site a clean build
+makes, byte for byte (the suite checks it after each kind of edit).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from . import __version__
+from .render import Page
+
+FOLDER = ".briefings-cache"
+MANIFEST = "manifest.json"
+NEXT = "manifest.next.json"  # the build's manifest, until its site is swapped in
+#: Bump when what the cache holds changes meaning.
+FORMAT = 1
+
+
+def page_key(page: Page, title: str | None = None) -> str:
+    """A hash of all the theme shows of a generated page (``title``: the navigation's)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (page.path, page.front, page.updated or "", page.html if page.html is not None else "\0",
+                 json.dumps(page.toc, sort_keys=True), page.title or "", title or ""):
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0\1")
+    return digest.hexdigest()
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "-"
+
+
+def build_key(root: Path, options: dict) -> str:
+    """What every page of a build depends on besides its own records (see the module)."""
+    import mkdocs
+
+    digest = hashlib.blake2b(digest_size=16)
+    stamp = {"format": FORMAT, "tool": __version__, "engine": [mkdocs.__name__, _version(mkdocs.__name__)],
+             "theme": _version("mkdocs-material"), "options": options}
+    digest.update(json.dumps(stamp, sort_keys=True).encode())
+    paths = [root / "mkdocs.yml"]
+    templates = root / "templates"
+    if templates.is_dir():
+        paths += sorted(path for path in templates.rglob("*") if path.is_file())
+    for path in paths:
+        digest.update(str(path.relative_to(root)).encode("utf-8", "surrogateescape") + b"\0")
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"\0missing")
+        digest.update(b"\0\1")
+    return digest.hexdigest()
+
+
+@dataclass
+class Previous:
+    """The build an incremental build starts from (empty: there is none to reuse)."""
+
+    pages: dict[str, str] = field(default_factory=dict)
+    files: set[str] = field(default_factory=set)
+    site: Path | None = None
+
+
+class BuildCache:
+    """The cache of one kind of build of the repository at ``root``."""
+
+    def __init__(self, root: Path, options: dict) -> None:
+        name = hashlib.blake2b(json.dumps(options, sort_keys=True).encode(), digest_size=6).hexdigest()
+        self.folder = root / FOLDER / name
+        self.key = build_key(root, options)
+
+    def previous(self) -> Previous:
+        """The last build of this kind, when it was made with the same key."""
+        try:
+            data = json.loads((self.folder / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return Previous()
+        site = self.folder / "site"
+        if not isinstance(data, dict) or data.get("key") != self.key or not site.is_dir():
+            return Previous()
+        return Previous(dict(data.get("pages", {})), set(data.get("files", [])), site)
+
+    def prepare(self, pages: dict[str, str], files: set[str]) -> None:
+        """Write the manifest of the build just made, for :meth:`commit` once it is swapped in."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            _ignored_by_git(self.folder.parent)
+            manifest = {"key": self.key, "pages": pages, "files": sorted(files)}
+            (self.folder / NEXT).write_text(json.dumps(manifest), encoding="utf-8")
+        except OSError:
+            pass  # a cache that cannot be written is no cache
+
+    @staticmethod
+    def commit(folder: Path, site: Path) -> None:
+        """Keep ``site`` (as hard links) in the cache ``folder``, with the prepared manifest."""
+        staging = folder / "site.new"
+        try:
+            shutil.rmtree(staging, ignore_errors=True)
+            if not (folder / NEXT).is_file():
+                return
+            (folder / MANIFEST).unlink(missing_ok=True)  # (no manifest: a half-saved cache is never read)
+            link_tree(site, staging)
+            shutil.rmtree(folder / "site", ignore_errors=True)
+            staging.rename(folder / "site")
+            (folder / NEXT).rename(folder / MANIFEST)
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _ignored_by_git(folder: Path) -> None:
+    """A ``.gitignore`` in the cache folder that ignores all of it."""
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# The build cache of briefings: safe to delete.\n*\n", encoding="utf-8")
+
+
+def link_tree(source: Path, target: Path) -> None:
+    """A copy of the folder ``source`` at ``target`` made of hard links (copies where the
+    file system has none)."""
+    def link(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+
+    shutil.copytree(source, target, copy_function=link, symlinks=True, dirs_exist_ok=True)

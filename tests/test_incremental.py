@@ -1,0 +1,140 @@
+"""Incremental builds: after each kind of edit, the site is byte for byte a clean build's.
+
+A build keeps its site in the build cache (``.briefings-cache/``); the next one starts
+from it and builds again only the pages whose content changed. Each test builds, edits,
+builds again, and compares the site with a clean build of the same repository (``--clean``,
+into another folder); it also checks that the previous site, whose files the incremental
+build started from as hard links, was not written into.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import run
+
+DPRK = "briefings/dprk-russia-alignment-2024-11.yaml"
+EU = "briefings/eu-rok-security-dialogue-2024-11.yaml"
+YONHAP = "sources/yonhap-2024-11-03-borrell-seoul.yaml"
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder``: its path and a hash of its bytes."""
+    return {path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).digest()
+            for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def inode(site: Path, page: str) -> int:
+    return os.stat(site / page / "index.html").st_ino
+
+
+def replace(root: Path, rel: str, old: str, new: str) -> None:
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} is not in {rel}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def edit_briefing(root: Path) -> None:
+    replace(root, DPRK, "summary: |\n", "summary: |\n  An edited first sentence.\n")
+
+
+def edit_source(root: Path) -> None:
+    replace(root, YONHAP, "title: EU's Borrell vows", "title: EU's Borrell promises")
+
+
+def edit_page_template(root: Path) -> None:
+    (root / "templates/pages/source.md.j2").open("a", encoding="utf-8").write("\n<p>brf-template-edit</p>\n")
+
+
+def edit_theme(root: Path) -> None:
+    (root / "templates/overrides/main.html").open("a", encoding="utf-8").write("\n{# brf-theme-edit #}\n")
+
+
+def delete_briefing(root: Path) -> None:
+    (root / DPRK).unlink()
+
+
+def rename_briefing(root: Path) -> None:
+    (root / EU).rename(root / "briefings/eu-rok-dialogue-2024-11.yaml")
+
+
+def add_briefing(root: Path) -> None:
+    text = (root / EU).read_text(encoding="utf-8").replace("title: ", "title: A second look at ", 1)
+    (root / "briefings/eu-rok-second-look-2024-11.yaml").write_text(text, encoding="utf-8")
+
+
+EDITS = [edit_briefing, edit_source, edit_page_template, edit_theme, delete_briefing, rename_briefing,
+         add_briefing]
+
+
+def build(capsys, root: Path, *options: str) -> str:
+    code, out, err = run(capsys, "build", str(root), "-q", *options)
+    assert code == 0, err
+    return out
+
+
+@pytest.mark.parametrize("edit", EDITS, ids=lambda edit: edit.__name__)
+def test_an_incremental_build_equals_a_clean_build(example, capsys, tmp_path, edit):
+    root, site = example.root, example.root / "site"
+    build(capsys, root)
+    before = tree(site)
+    shutil.copytree(site, tmp_path / "previous", copy_function=os.link)  # the files the next build starts from
+    edit(root)
+    build(capsys, root)
+    build(capsys, root, "--clean", "--site-dir", str(tmp_path / "clean"))
+    assert tree(site) == tree(tmp_path / "clean")
+    assert tree(tmp_path / "previous") == before  # nothing was written into the previous site's files
+
+
+def test_only_the_pages_that_changed_are_built_again(example, capsys, build_process):
+    root, site = example.root, example.root / "site"
+    build(capsys, root)
+    kept = {page: inode(site, page) for page in ("briefings/eu-rok-security-dialogue-2024-11",
+                                                 "briefings/dprk-russia-alignment-2024-11",
+                                                 "actors/josep-borrell", "guide")}
+    edit_briefing(root)
+    build(capsys, root)
+    now = {page: inode(site, page) for page in kept}
+    assert now["briefings/eu-rok-security-dialogue-2024-11"] == kept["briefings/eu-rok-security-dialogue-2024-11"]
+    assert now["briefings/dprk-russia-alignment-2024-11"] != kept["briefings/dprk-russia-alignment-2024-11"]
+    assert now["guide"] != kept["guide"]  # a static page is built every time
+    assert (root / ".briefings-cache" / ".gitignore").read_text(encoding="utf-8").endswith("\n*\n")
+
+
+def test_a_clean_build_builds_every_page(example, capsys):
+    root, site = example.root, example.root / "site"
+    build(capsys, root)
+    page = "briefings/eu-rok-security-dialogue-2024-11"
+    first = inode(site, page)
+    build(capsys, root)
+    assert inode(site, page) == first
+    build(capsys, root, "--clean")
+    assert inode(site, page) != first
+
+
+def test_a_damaged_cache_is_not_used(example, capsys, tmp_path):
+    root = example.root
+    build(capsys, root)
+    (manifest,) = root.glob(".briefings-cache/*/manifest.json")
+    manifest.write_text("{not json", encoding="utf-8")
+    edit_briefing(root)
+    build(capsys, root)
+    build(capsys, root, "--clean", "--site-dir", str(tmp_path / "clean"))
+    assert tree(root / "site") == tree(tmp_path / "clean")
+
+
+def test_each_kind_of_build_has_a_cache_of_its_own(example, capsys, tmp_path):
+    root = example.root
+    build(capsys, root)
+    build(capsys, root, "--max-marking", "TLP:CLEAR", "--site-dir", str(tmp_path / "public"))
+    assert len(list(root.glob(".briefings-cache/*/manifest.json"))) == 2
+    edit_briefing(root)
+    build(capsys, root, "--max-marking", "TLP:CLEAR", "--site-dir", str(tmp_path / "public"))
+    build(capsys, root, "--max-marking", "TLP:CLEAR", "--clean", "--site-dir", str(tmp_path / "clean"))
+    assert tree(tmp_path / "public") == tree(tmp_path / "clean")
