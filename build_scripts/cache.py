@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import shutil
+import typing
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -43,6 +44,49 @@ def page_key(page: Page, title: str | None = None) -> str:
                  json.dumps(page.toc, sort_keys=True), page.title or "", title or ""):
         digest.update(part.encode("utf-8", "surrogatepass"))
         digest.update(b"\0\1")
+    return digest.hexdigest()
+
+
+class Built(typing.NamedTuple):
+    """What a build made of a generated page: its key, and the key of the records it shows
+    (``None`` for a page that shows them all, or in the navigation: always rendered)."""
+
+    key: str
+    depends: str | None = None
+
+
+class RecordDigests:
+    """A hash of each record's files (``briefings/x.yaml``; ``sources/x``: its text and
+    metadata), read when first asked for."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.known: dict[str, str] = {}
+
+    def __getitem__(self, key: str) -> str:
+        found = self.known.get(key)
+        if found is None:
+            paths = [key] if key.endswith(".yaml") else [f"{key}.txt", f"{key}.yaml"]
+            digest = hashlib.blake2b(digest_size=16)
+            for path in paths:
+                try:
+                    digest.update((self.root / path).read_bytes())
+                except OSError:
+                    digest.update(b"\0missing")
+                digest.update(b"\0\1")
+            found = self.known[key] = digest.hexdigest()
+        return found
+
+
+def depends_key(plan, title: str | None, digests: RecordDigests) -> str | None:
+    """A hash of what a page shows, when its plan names the records (see :class:`.render.PagePlan`):
+    the same records through the same templates make the same page."""
+    if plan.depends is None:
+        return None
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (plan.path, plan.template, plan.marking, str(plan.updated), title or "",
+                 *(f"{key}={digests[key]}" for key in sorted(plan.depends))):
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\0\1")
     return digest.hexdigest()
 
 
@@ -79,7 +123,7 @@ def build_key(root: Path, options: dict) -> str:
 class Previous:
     """The build an incremental build starts from (empty: there is none to reuse)."""
 
-    pages: dict[str, str] = field(default_factory=dict)
+    pages: dict[str, Built] = field(default_factory=dict)
     files: set[str] = field(default_factory=set)
     site: Path | None = None
 
@@ -101,9 +145,13 @@ class BuildCache:
         site = self.folder / "site"
         if not isinstance(data, dict) or data.get("key") != self.key or not site.is_dir():
             return Previous()
-        return Previous(dict(data.get("pages", {})), set(data.get("files", [])), site)
+        try:
+            pages = {path: Built(*built) for path, built in data.get("pages", {}).items()}
+        except (TypeError, AttributeError):
+            return Previous()
+        return Previous(pages, set(data.get("files", [])), site)
 
-    def prepare(self, pages: dict[str, str], files: set[str]) -> None:
+    def prepare(self, pages: dict[str, Built], files: set[str]) -> None:
         """Write the manifest of the build just made, for :meth:`commit` once it is swapped in."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -114,19 +162,29 @@ class BuildCache:
             pass  # a cache that cannot be written is no cache
 
     @staticmethod
-    def commit(folder: Path, site: Path) -> None:
-        """Keep ``site`` (as hard links) in the cache ``folder``, with the prepared manifest."""
+    def search_keys(folder: Path) -> list[str] | None:
+        """The keys of the search index's parts (see :mod:`.search`) of the cached site."""
+        try:
+            keys = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("search")
+        except (OSError, ValueError, AttributeError):
+            return None
+        return keys if isinstance(keys, list) and all(isinstance(key, str) for key in keys) else None
+
+    @staticmethod
+    def commit(folder: Path, site: Path, search: list[str]) -> None:
+        """Keep ``site`` (as hard links) in the cache ``folder``, with the prepared manifest
+        and the keys of its search index's parts."""
         staging = folder / "site.new"
         try:
             shutil.rmtree(staging, ignore_errors=True)
-            if not (folder / NEXT).is_file():
-                return
+            manifest = json.loads((folder / NEXT).read_text(encoding="utf-8"))
+            (folder / NEXT).unlink()
             (folder / MANIFEST).unlink(missing_ok=True)  # (no manifest: a half-saved cache is never read)
             link_tree(site, staging)
             shutil.rmtree(folder / "site", ignore_errors=True)
             staging.rename(folder / "site")
-            (folder / NEXT).rename(folder / MANIFEST)
-        except OSError:
+            (folder / MANIFEST).write_text(json.dumps({**manifest, "search": search}), encoding="utf-8")
+        except (OSError, ValueError):
             shutil.rmtree(staging, ignore_errors=True)
 
 

@@ -39,7 +39,7 @@ from mkdocs.structure.toc import get_toc
 from mkdocs.utils import meta
 
 from . import sitedir
-from .cache import page_key
+from .cache import Built, RecordDigests, depends_key, page_key
 from .checks import Result, check_repository
 from .diagnostics import Severity
 from .index import build_index
@@ -126,17 +126,20 @@ class _GeneratedPage(Page):
     """A page of ours, rendered when MkDocs reads it; its HTML goes to the theme as it is
     (no Markdown converter, and its front matter is the YAML the template wrote).
 
-    ``make`` renders it; ``previous`` is its key (:func:`.cache.page_key`) in the build an
-    incremental build starts from, if it was there; ``title`` the navigation's title.
+    ``make`` renders it; ``previous`` is what the build an incremental build starts from
+    made of it, if it was there (:class:`.cache.Built`); ``depends`` the key of the records
+    it shows (:func:`.cache.depends_key`); ``title`` the navigation's title. A page whose
+    records are those of the previous build is not even rendered.
     """
 
     def __init__(self, title: str | None, file: File, config, make: Callable[[], RenderedPage],
-                 previous: str | None = None) -> None:
+                 previous: Built | None = None, depends: str | None = None) -> None:
         super().__init__(title, file, config)
         self.config = config
         self.nav_title = title
         self.make = make
         self.previous = previous
+        self.depends = depends
         self.rendered: RenderedPage | None = None
         self.key: str | None = None
 
@@ -150,14 +153,18 @@ class _GeneratedPage(Page):
         """Whether the page differs from the build this one starts from."""
         if self.previous is None:
             return True
+        if self.key is None and self.depends is not None and self.depends == self.previous.depends:
+            self.key = self.previous.key  # the same records through the same templates
+            return False
         if self.key is None:
             self._rendered()
-        if self.key == self.previous:
-            if self.markdown is None:
-                self.read_source(self.config)  # (its title, for the pages that link to it)
+        if self.key == self.previous.key:
             self.rendered = None  # the page is kept as it was built: let go of it
             return False
         return True
+
+    def built(self) -> Built:
+        return Built(self.key or "", self.depends)
 
     def read_source(self, config) -> None:
         page = self._rendered()
@@ -178,13 +185,15 @@ class _GeneratedPage(Page):
         self.rendered = None  # the page holds its content now
 
 
-def _nav_titles(nav) -> dict[str, str]:
-    """The title ``nav:`` of mkdocs.yml gives each page it names (``Home: index.md``)."""
-    titles: dict[str, str] = {}
+def _nav_titles(nav) -> dict[str, str | None]:
+    """Each page ``nav:`` of mkdocs.yml names, with the title it gives (``Home: index.md``)."""
+    titles: dict[str, str | None] = {}
     items = list(nav or [])
     while items:
         item = items.pop()
-        if isinstance(item, dict):
+        if isinstance(item, str):
+            titles.setdefault(item, None)
+        elif isinstance(item, dict):
             for title, value in item.items():
                 if isinstance(value, str):
                     titles[value] = title
@@ -306,19 +315,24 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         self.frozen = True
         renderer = Renderer(self.index, templates, config.use_directory_urls)
         titles = _nav_titles(config.nav)
+        digests = RecordDigests(self.root)
         self.pages = {}
         for plan in plan_pages(self.index):
             file = _GeneratedFile.generated(config, plan.path, content="")
             self._add(files, config, file)
-            self.pages[plan.path] = self._page(file, config, titles.get(plan.path), plan.updated,
+            title = titles.get(plan.path)
+            # (a page in the navigation is read every time: its title shows on its neighbours)
+            depends = None if self.previous is None or plan.path in titles else depends_key(plan, title, digests)
+            self.pages[plan.path] = self._page(file, config, title, plan.updated,
                                                functools.partial(self._render, renderer, plan),
-                                               (self.previous or {}).get(plan.path))
+                                               (self.previous or {}).get(plan.path), depends)
         self.progress.set_total(len(files.documentation_pages()))
         return files
 
     @staticmethod
-    def _page(file: File, config, title: str | None, updated, make, previous: str | None) -> "_GeneratedPage":
-        page = _GeneratedPage(title, file, config, make, previous)
+    def _page(file: File, config, title: str | None, updated, make, previous: "Built | None" = None,
+              depends: str | None = None) -> "_GeneratedPage":
+        page = _GeneratedPage(title, file, config, make, previous, depends)
         if updated:  # the sitemap's lastmod: when the records changed, not when the site was built
             page.update_date = str(updated)
         return page
@@ -331,9 +345,9 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         except RenderError as exc:
             raise PluginError(f"cannot render the pages: {exc}") from None
 
-    def keys(self) -> dict[str, str]:
-        """The key of every generated page of the build just made (see :mod:`.cache`)."""
-        return {path: page.key or "" for path, page in self.pages.items()}
+    def built(self) -> dict[str, Built]:
+        """What this build made of each generated page (see :mod:`.cache`)."""
+        return {path: page.built() for path, page in self.pages.items()}
 
     def on_env(self, env, *, config, files):
         # Jinja checks each template's file for changes every time a page includes it
@@ -413,7 +427,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
             file = preview.file(config, plan.path)
             self._add(files, config, file)
             self._page(file, config, title, page.updated, lambda page=page: page,
-                       None if before is None else page_key(before[0], title))
+                       None if before is None else Built(page_key(before[0], title)))
         preview.pages = pages
         preview.carry = set(changed) if deferred else set()
         preview.rebuilt = set()
@@ -483,7 +497,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
                 parts = index_site(Path(config.site_dir), self.config.search_part_text)
             except SearchIndexError as exc:
                 raise PluginError(str(exc)) from None
-            log.debug("search index written in %d part(s)", parts)
+            log.debug("search index written in %d part(s)", len(parts))
         if self.preview is not None:
             self._merge_search_index(Path(config.site_dir) / "search" / "search_index.json")
 

@@ -1,19 +1,25 @@
-"""Index a built site with Pagefind, in parts small enough to keep memory bounded.
+"""Index a built site with Pagefind, in parts: bounded memory, side by side, reused when unchanged.
 
 Pagefind holds every page it indexes in memory until it writes the index, and peaks at
 about 40 bytes per character of indexed text: one run over 5,000 briefings and their
-15,000 sources would need several GiB. So the pages are split, in path order, into parts
-of at most ``part_text`` characters; each part is indexed by its own Pagefind run (one
-after the other), and the browser merges them at query time with Pagefind's
-``mergeIndex``. The first part is the primary bundle in ``pagefind/`` (script, WebAssembly,
-UI); the others, in ``pagefind/part-N/``, hold only their index. ``pagefind/parts.js``
-names them for the search box.
+15,000 sources would need several GiB. So the pages are split into parts of about
+``part_text`` characters (:func:`partition`); each part is indexed by its own Pagefind
+run, as many side by side as the machine has cores, and the browser merges them at query
+time with Pagefind's ``mergeIndex``. The first part is the primary bundle in
+``pagefind/`` (script, WebAssembly, UI); the others, in ``pagefind/part-N/``, hold only
+their index. ``pagefind/parts.js`` names them for the search box.
 
-A small site is a single part, exactly what one plain Pagefind run makes.
+Each page goes to the part its path hashes to, so an edit changes the parts of the pages
+it changed and no other: an incremental build (see :mod:`.cache`) keeps the index of every
+part whose pages are byte for byte those of the previous build, and runs Pagefind only
+for the others. A part's index depends on its pages alone, so the site is the same as
+when every part is indexed anew. A small site is a single part, exactly what one plain
+Pagefind run makes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -21,19 +27,23 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Iterable
+import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from .interrupt import die_with_parent
 from .progress import SILENT, Progress
 
 BUNDLE = "pagefind"
-#: Characters of page text per Pagefind run: Pagefind peaks at about 600 MiB on these.
-PART_TEXT = 14_000_000
+#: Characters of page text per part: Pagefind peaks at about 160 MiB on these, and two
+#: parts side by side stay well under the 1 GiB a build may take.
+PART_TEXT = 4_000_000
 #: Leave out of the index: heading permalinks, citation backlinks, citation markers.
 EXCLUDE = ".headerlink, .brf-backrefs, a.citation"
 #: What a secondary part keeps: Pagefind's primary bundle serves the script and WebAssembly.
 PART_FILES = ("pagefind-entry.json", "index", "fragment", "filter")
+PARTS_SCRIPT = "parts.js"
 
 _BODY = b"data-pagefind-body"
 _TAG = re.compile(rb"<[^>]*>")
@@ -43,9 +53,18 @@ class SearchIndexError(Exception):
     """Pagefind is missing or failed; the message says which page set and why."""
 
 
-def indexed_pages(site: Path) -> list[tuple[str, int]]:
-    """Every page Pagefind indexes (it carries ``data-pagefind-body``), in path order,
-    with the length of its text from that marker on (an upper bound of what is indexed)."""
+@dataclass(frozen=True)
+class IndexedPage:
+    """A page Pagefind indexes: its path in the site, the length of its text from the
+    ``data-pagefind-body`` marker on (an upper bound of what is indexed), a hash of its bytes."""
+
+    path: str
+    text: int
+    digest: bytes = b""
+
+
+def indexed_pages(site: Path) -> list[IndexedPage]:
+    """Every page Pagefind indexes (it carries ``data-pagefind-body``), in path order."""
     pages = []
     for path in sorted(site.rglob("*.html")):
         relative = path.relative_to(site)
@@ -54,88 +73,163 @@ def indexed_pages(site: Path) -> list[tuple[str, int]]:
         data = path.read_bytes()
         at = data.find(_BODY)
         if at >= 0:
-            pages.append((relative.as_posix(), len(_TAG.sub(b"", data[at:]))))
+            pages.append(IndexedPage(relative.as_posix(), len(_TAG.sub(b"", data[at:])),
+                                     hashlib.blake2b(data, digest_size=16).digest()))
     return pages
 
 
-def partition(pages: Iterable[tuple[str, int]], part_text: int) -> list[list[str]]:
-    """Consecutive runs of pages whose text adds up to at most ``part_text`` (a page
-    larger than that is a part on its own)."""
-    parts: list[list[str]] = [[]]
-    size = 0
-    for page, text in pages:
-        if parts[-1] and size + text > part_text:
-            parts.append([])
-            size = 0
-        parts[-1].append(page)
-        size += text
-    return parts if parts[0] else []
+def _every_page(site: Path) -> list[IndexedPage]:
+    return [IndexedPage(path.relative_to(site).as_posix(), 0, hashlib.blake2b(path.read_bytes(), digest_size=16).digest())
+            for path in sorted(site.rglob("*.html")) if path.relative_to(site).parts[0] != BUNDLE]
 
 
-def _link_tree(site: Path, pages: list[str], tree: Path) -> None:
+def partition(pages: list[IndexedPage], part_text: int) -> list[list[IndexedPage]]:
+    """The pages in as many parts as their text needs at ``part_text`` characters a part,
+    each page in the part its path hashes to (in path order within it). Parts with no page
+    are left out."""
+    if not pages:
+        return []
+    count = max(1, -(-sum(page.text for page in pages) // part_text))
+    parts: list[list[IndexedPage]] = [[] for _ in range(count)]
+    for page in pages:
+        where = hashlib.blake2b(page.path.encode("utf-8", "surrogateescape"), digest_size=8).digest()
+        parts[int.from_bytes(where, "big") % count].append(page)
+    return [part for part in parts if part]
+
+
+def part_key(pages: list[IndexedPage]) -> str:
+    """What a part's index depends on: its pages' paths and bytes."""
+    digest = hashlib.blake2b(digest_size=16)
+    for page in pages:
+        digest.update(page.path.encode("utf-8", "surrogateescape") + b"\0" + page.digest)
+    return digest.hexdigest()
+
+
+def _link_tree(site: Path, pages: list[IndexedPage], tree: Path) -> None:
     """A folder holding only ``pages``, at their paths in the site (hard links: no copy)."""
     for page in pages:
-        target = tree / page
+        target = tree / page.path
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            os.link(site / page, target)
+            os.link(site / page.path, target)
         except OSError:
-            shutil.copyfile(site / page, target)
+            shutil.copyfile(site / page.path, target)
 
 
-def _run_pagefind(tree: Path, output: Path, label: str) -> None:
-    command = [sys.executable, "-m", BUNDLE, "--site", str(tree), "--output-path", str(output),
-               "--silent", "--exclude-selectors", EXCLUDE]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=3600,
-                              preexec_fn=die_with_parent(signal.SIGKILL))  # (it leaves nothing to clean)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise SearchIndexError(f"cannot run Pagefind to index {label}: {exc}") from None
-    if done.returncode != 0 or not (output / "pagefind-entry.json").is_file():
-        detail = (done.stderr or done.stdout).strip().splitlines()
-        hint = " (install it with: pip install 'pagefind[extended]')" if "binary" in (done.stderr or "") else ""
-        raise SearchIndexError(f"Pagefind could not index {label}{hint}: "
-                               f"{detail[-1] if detail else f'exit code {done.returncode}'}")
+class _Run:
+    """One Pagefind run over the pages of a part, linked into a folder of their own."""
+
+    def __init__(self, site: Path, work: Path, number: int, pages: list[IndexedPage], label: str) -> None:
+        self.number, self.pages, self.label = number, pages, label
+        self.tree, self.output = work / f"site-{number}", work / f"part-{number}"
+        _link_tree(site, pages, self.tree)
+        self.log = tempfile.TemporaryFile(dir=work)
+        command = [sys.executable, "-m", BUNDLE, "--site", str(self.tree), "--output-path", str(self.output),
+                   "--silent", "--exclude-selectors", EXCLUDE]
+        try:
+            self.process = subprocess.Popen(command, stdout=self.log, stderr=self.log,
+                                            preexec_fn=die_with_parent(signal.SIGKILL))  # (leaves nothing to clean)
+        except OSError as exc:
+            raise SearchIndexError(f"cannot run Pagefind to index {label}: {exc}") from None
+
+    def done(self) -> bool:
+        if self.process.poll() is None:
+            return False
+        self.log.seek(0)
+        detail = self.log.read().decode("utf-8", "replace").strip().splitlines()
+        self.log.close()
+        if self.process.returncode != 0 or not (self.output / "pagefind-entry.json").is_file():
+            hint = " (install it with: pip install 'pagefind[extended]')" if any("binary" in d for d in detail) else ""
+            raise SearchIndexError(f"Pagefind could not index {self.label}{hint}: "
+                                   f"{detail[-1] if detail else f'exit code {self.process.returncode}'}")
+        shutil.rmtree(self.tree)
+        return True
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
 
 
-def index_site(site: Path, part_text: int = PART_TEXT, progress: Progress = SILENT) -> int:
-    """Write the search bundle of ``site`` into ``site/pagefind``; return the number of parts.
+def index_site(site: Path, part_text: int = PART_TEXT, progress: Progress = SILENT,
+               previous: list[str] | None = None, workers: int | None = None) -> list[str]:
+    """Write the search bundle of ``site`` into ``site/pagefind``; return each part's key.
 
-    ``progress`` counts the pages indexed, part by part (of one part: once it is done)."""
-    parts = partition(indexed_pages(site), part_text)
-    if len(parts) > 1:
-        progress.set_total(sum(map(len, parts)))
-    bundle = site / BUNDLE
-    work = site / ".pagefind-parts"
-    shutil.rmtree(bundle, ignore_errors=True)
+    ``previous``: the part keys of the build ``site`` started from, whose ``pagefind/``
+    it holds; a part whose key is unchanged is kept as it is. ``workers``: Pagefind runs
+    side by side (default: the cores this process may use). ``progress`` counts the
+    pages indexed (or kept), part by part.
+    """
+    # (no page marked: Pagefind indexes every page whole, and so one part of them all)
+    parts = partition(indexed_pages(site) or _every_page(site), part_text)
+    keys = [part_key(pages) for pages in parts]
+    bundle, work = site / BUNDLE, site / ".pagefind-parts"
+    previous = previous if previous is not None and (bundle / PARTS_SCRIPT).is_file() else []
+    stale = [number for number, key in enumerate(keys) if number >= len(previous) or previous[number] != key]
+    progress.set_total(sum(map(len, parts)))
+    progress.advance(sum(len(parts[number]) for number in range(len(parts)) if number not in stale))
     shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    workers = workers or len(os.sched_getaffinity(0))
+    queue = [(number, parts[number]) for number in stale]
+    running: list[_Run] = []
     try:
-        if len(parts) <= 1:  # one run over the whole site: no copy, no merge
-            _run_pagefind(site, bundle, "the site")
-            progress.advance(sum(map(len, parts)))
-        for number, pages in enumerate(parts if len(parts) > 1 else ()):
-            tree, output = work / f"site-{number}", work / f"part-{number}"
-            _link_tree(site, pages, tree)
-            _run_pagefind(tree, output, f"part {number + 1} of {len(parts)} ({pages[0]} to {pages[-1]})")
-            progress.advance(len(pages))
-            shutil.rmtree(tree)
-            if number == 0:
-                output.rename(bundle)
-                continue
-            final = bundle / f"part-{number}"
-            final.mkdir()
-            for name in PART_FILES:
-                if (output / name).exists():
-                    (output / name).rename(final / name)
-            for meta in output.glob("*.pf_meta"):
-                meta.rename(final / meta.name)
-            shutil.rmtree(output)
+        _remove_parts(bundle, keep=set(range(len(parts))) - set(stale), parts=len(previous))
+        while queue or running:
+            while queue and len(running) < workers:
+                number, pages = queue.pop(0)
+                label = "the site" if len(parts) == 1 else \
+                    f"part {number + 1} of {len(parts)} ({pages[0].path} to {pages[-1].path})"
+                running.append(_Run(site, work, number, pages, label))
+            finished = [run for run in running if run.done()]
+            for run in finished:
+                running.remove(run)
+                _move_in(run.output, bundle, run.number)
+                progress.advance(len(run.pages))
+            if not finished:
+                time.sleep(0.02)
     finally:
+        for run in running:
+            run.stop()
         shutil.rmtree(work, ignore_errors=True)
     if not (bundle / "pagefind-ui.js").is_file():
         raise SearchIndexError("Pagefind wrote no search bundle: no page of the site carries data-pagefind-body")
     names = [f"part-{number}/" for number in range(1, len(parts))]
-    (bundle / "parts.js").write_text(
-        "// Written by `briefings build`: the index parts the search box merges.\n"
-        f"window.briefingsSearchParts = {json.dumps(names)};\n", encoding="utf-8")
-    return max(len(parts), 1)
+    script = bundle / PARTS_SCRIPT
+    script.unlink(missing_ok=True)  # (a hard link to the previous build's: written anew, not into it)
+    script.write_text("// Written by `briefings build`: the index parts the search box merges.\n"
+                      f"window.briefingsSearchParts = {json.dumps(names)};\n", encoding="utf-8")
+    return keys
+
+
+def _remove_parts(bundle: Path, keep: set[int], parts: int) -> None:
+    """Remove from ``bundle`` the index of every part not in ``keep`` (the first part's is
+    the bundle's own files; a part beyond the new count goes too)."""
+    if not bundle.exists():
+        return
+    if 0 not in keep:
+        for entry in bundle.iterdir():
+            if not re.fullmatch(r"part-\d+", entry.name):
+                shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+    for entry in bundle.glob("part-*"):
+        number = entry.name[len("part-"):]
+        if not number.isdigit() or int(number) not in keep:
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _move_in(output: Path, bundle: Path, number: int) -> None:
+    """Put the index Pagefind wrote into ``output`` in its place in ``bundle``."""
+    if number == 0:
+        bundle.mkdir(exist_ok=True)
+        for entry in output.iterdir():
+            entry.rename(bundle / entry.name)
+        output.rmdir()
+        return
+    final = bundle / f"part-{number}"
+    final.mkdir(parents=True)
+    for name in PART_FILES:
+        if (output / name).exists():
+            (output / name).rename(final / name)
+    for meta in output.glob("*.pf_meta"):
+        meta.rename(final / meta.name)
+    shutil.rmtree(output)

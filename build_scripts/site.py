@@ -183,12 +183,12 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
         del checked  # the plugin lets go of the records once the site is written
         try:
             cache = build_cache(root, config, offline)
-            previous = _start_from(cache.previous() if incremental else Previous(), staging)
+            previous = _start_from(cache.previous() if incremental and _pagefind(config) else Previous(), staging)
             plugin.previous = previous.pages if previous.site is not None else None
             with _dirty_notice_dropped():
                 mkdocs_build(config, dirty=previous.site is not None)
             _remove_stale(staging, previous.files - plugin.outputs)
-            cache.prepare(plugin.keys(), plugin.outputs)
+            cache.prepare(plugin.built(), plugin.outputs)
         except (MkDocsException, OSError) as exc:
             shutil.rmtree(staging, ignore_errors=True)
             raise BuildFailed(str(exc) or type(exc).__name__) from None
@@ -207,6 +207,14 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
     # as on_config left it: offline builds and previews use Material's search
     return Staged(staging, target, plugin.config.search == "pagefind", plugin.config.search_part_text,
                   cache.folder)
+
+
+def _pagefind(config) -> bool:
+    """Whether the site searches with Pagefind, which indexes the built site whole. (Material's
+    search indexes the pages as the engine builds them: an incremental build, which builds
+    only the pages that changed, would leave the others out; such builds are clean.)"""
+    offline = config.plugins.get(OFFLINE_PLUGIN)
+    return config.plugins["briefings"].config.search == "pagefind" and not (offline and offline.config.enabled)
 
 
 def _start_from(previous: Previous, staging: Path) -> Previous:
@@ -253,14 +261,17 @@ def finish(staged: Staged, progress: Progress = SILENT) -> Path:
         if staged.search:
             progress.start(INDEX)
             _release_memory()
-            index_site(staged.staging, staged.part_text, progress)
+            previous = None if staged.cache is None else BuildCache.search_keys(staged.cache)
+            search = index_site(staged.staging, staged.part_text, progress, previous)
+        else:
+            search = []
         progress.start(SWAP)
         if not sitedir.replaceable(staged.target):
             raise BuildFailed(f"{staged.target} was changed during the build: it holds files that briefings "
                               "did not build; move them away, then build again")
         _swap(staged.staging, staged.target)
         if staged.cache is not None:
-            BuildCache.commit(staged.cache, staged.target)
+            BuildCache.commit(staged.cache, staged.target, search)
         progress.finish()
     except (OSError, SearchIndexError) as exc:
         shutil.rmtree(staged.staging, ignore_errors=True)

@@ -30,7 +30,9 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 
 def inode(site: Path, page: str) -> int:
-    return os.stat(site / page / "index.html").st_ino
+    """The inode of a page's file (``page/index.html``; ``page.html`` in an offline site)."""
+    path = site / page / "index.html"
+    return os.stat(path if path.exists() else site / f"{page}.html").st_ino
 
 
 def replace(root: Path, rel: str, old: str, new: str) -> None:
@@ -138,3 +140,32 @@ def test_each_kind_of_build_has_a_cache_of_its_own(example, capsys, tmp_path):
     build(capsys, root, "--max-marking", "TLP:CLEAR", "--site-dir", str(tmp_path / "public"))
     build(capsys, root, "--max-marking", "TLP:CLEAR", "--clean", "--site-dir", str(tmp_path / "clean"))
     assert tree(tmp_path / "public") == tree(tmp_path / "clean")
+
+
+def test_the_search_index_keeps_the_parts_whose_pages_did_not_change(example, capsys, tmp_path):
+    root = example.root
+    replace(root, "mkdocs.yml", "      search: pagefind", "      search: pagefind\n      search_part_text: 20000")
+    build(capsys, root)
+    bundle = root / "site" / "pagefind"
+    parts = sorted(path.name for path in bundle.glob("part-*"))
+    assert len(parts) >= 3
+    before = {path: path.stat().st_ino for path in bundle.rglob("*") if path.is_file()}
+    edit_briefing(root)
+    build(capsys, root)
+    kept = [path for path, number in before.items() if path.exists() and path.stat().st_ino == number]
+    assert {path.relative_to(bundle).parts[0] for path in kept} & set(parts)  # some parts were not indexed again
+    build(capsys, root, "--clean", "--site-dir", str(tmp_path / "clean"))
+    assert tree(root / "site") == tree(tmp_path / "clean")
+
+
+def test_an_offline_build_is_always_a_clean_one(example, capsys, tmp_path):
+    """Material's search, which an offline site uses, indexes the pages the engine builds."""
+    root, site = example.root, example.root / "site"
+    build(capsys, root, "--offline")
+    page = "briefings/eu-rok-security-dialogue-2024-11"
+    first = inode(site, page)
+    edit_briefing(root)
+    build(capsys, root, "--offline")
+    assert inode(site, page) != first
+    build(capsys, root, "--offline", "--clean", "--site-dir", str(tmp_path / "clean"))
+    assert tree(site) == tree(tmp_path / "clean")
