@@ -126,6 +126,8 @@ class Previous:
     pages: dict[str, Built] = field(default_factory=dict)
     files: set[str] = field(default_factory=set)
     site: Path | None = None
+    #: The keys of its search index's parts (see :mod:`.search`).
+    search: list[str] | None = None
 
 
 class BuildCache:
@@ -147,9 +149,13 @@ class BuildCache:
             return Previous()
         try:
             pages = {path: Built(*built) for path, built in data.get("pages", {}).items()}
+            files = set(data.get("files", []))
         except (TypeError, AttributeError):
             return Previous()
-        return Previous(pages, set(data.get("files", [])), site)
+        search = data.get("search")
+        if not (isinstance(search, list) and all(isinstance(key, str) for key in search)):
+            search = None
+        return Previous(pages, files, site, search)
 
     def prepare(self, pages: dict[str, Built], files: set[str]) -> None:
         """Write the manifest of the build just made, for :meth:`commit` once it is swapped in."""
@@ -162,30 +168,45 @@ class BuildCache:
             pass  # a cache that cannot be written is no cache
 
     @staticmethod
-    def search_keys(folder: Path) -> list[str] | None:
-        """The keys of the search index's parts (see :mod:`.search`) of the cached site."""
+    def take(folder: Path, staging: Path) -> bool:
+        """Move the cached site to ``staging`` (a folder holding only its marker), to build
+        the next site in. The cache holds no site until :meth:`commit`."""
         try:
-            keys = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("search")
-        except (OSError, ValueError, AttributeError):
-            return None
-        return keys if isinstance(keys, list) and all(isinstance(key, str) for key in keys) else None
+            (folder / MANIFEST).unlink()
+            for entry in staging.iterdir():
+                entry.unlink()
+            staging.rmdir()
+            (folder / "site").rename(staging)
+        except OSError:
+            return False
+        return True
 
     @staticmethod
-    def commit(folder: Path, site: Path, search: list[str]) -> None:
-        """Keep ``site`` (as hard links) in the cache ``folder``, with the prepared manifest
-        and the keys of its search index's parts."""
+    def commit(folder: Path, site: Path, search: list[str], old: Path | None = None) -> None:
+        """Keep ``site`` in the cache ``folder`` as hard links, with the prepared manifest and
+        the keys of its search index's parts. ``old``: the site it replaced, which becomes
+        the cache once made the same as ``site`` (only what changed is linked again), or
+        is removed."""
         staging = folder / "site.new"
         try:
             shutil.rmtree(staging, ignore_errors=True)
             manifest = json.loads((folder / NEXT).read_text(encoding="utf-8"))
             (folder / NEXT).unlink()
             (folder / MANIFEST).unlink(missing_ok=True)  # (no manifest: a half-saved cache is never read)
-            link_tree(site, staging)
+            if old is not None and old.is_dir() and not old.is_symlink():
+                mirror(site, old)
+                old.rename(staging)
+                old = None
+            else:
+                link_tree(site, staging)
             shutil.rmtree(folder / "site", ignore_errors=True)
             staging.rename(folder / "site")
             (folder / MANIFEST).write_text(json.dumps({**manifest, "search": search}), encoding="utf-8")
         except (OSError, ValueError):
             shutil.rmtree(staging, ignore_errors=True)
+        finally:
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
 
 
 def _ignored_by_git(folder: Path) -> None:
@@ -195,13 +216,55 @@ def _ignored_by_git(folder: Path) -> None:
         ignore.write_text("# The build cache of briefings: safe to delete.\n*\n", encoding="utf-8")
 
 
+def mirror(source: Path, target: Path) -> None:
+    """Make the folder ``target`` hold what ``source`` holds, as hard links to its files,
+    touching only what differs: a file of ``target`` that is not the very file of ``source``
+    (another inode) is replaced, what ``source`` lacks is removed."""
+    folders = [Path()]
+    while folders:
+        rel = folders.pop()
+        here, there = source / rel, target / rel
+        with os.scandir(here) as entries:
+            wanted = {entry.name: entry for entry in entries}
+        try:
+            with os.scandir(there) as entries:
+                present = {entry.name: entry for entry in entries}
+        except FileNotFoundError:
+            there.mkdir()
+            present = {}
+        for name, entry in present.items():
+            if name not in wanted:
+                _remove(entry)
+        for name, entry in wanted.items():
+            other = present.get(name)
+            if entry.is_dir(follow_symlinks=False):
+                if other is not None and not other.is_dir(follow_symlinks=False):
+                    _remove(other)
+                folders.append(rel / name)
+                continue
+            if other is not None:
+                if not other.is_dir(follow_symlinks=False) and os.path.samestat(
+                        entry.stat(follow_symlinks=False), other.stat(follow_symlinks=False)):
+                    continue
+                _remove(other)
+            _link(entry.path, str(there / name))
+
+
+def _remove(entry: os.DirEntry) -> None:
+    if entry.is_dir(follow_symlinks=False):
+        shutil.rmtree(entry.path)
+    else:
+        os.unlink(entry.path)
+
+
+def _link(source: str, target: str) -> None:
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except OSError:
+        shutil.copy2(source, target, follow_symlinks=False)
+
+
 def link_tree(source: Path, target: Path) -> None:
     """A copy of the folder ``source`` at ``target`` made of hard links (copies where the
     file system has none)."""
-    def link(src: str, dst: str) -> None:
-        try:
-            os.link(src, dst)
-        except OSError:
-            shutil.copy2(src, dst)
-
-    shutil.copytree(source, target, copy_function=link, symlinks=True, dirs_exist_ok=True)
+    shutil.copytree(source, target, copy_function=_link, symlinks=True, dirs_exist_ok=True)

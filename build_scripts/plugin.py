@@ -322,7 +322,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
             self._add(files, config, file)
             title = titles.get(plan.path)
             # (a page in the navigation is read every time: its title shows on its neighbours)
-            depends = None if self.previous is None or plan.path in titles else depends_key(plan, title, digests)
+            depends = None if plan.path in titles else depends_key(plan, title, digests)
             self.pages[plan.path] = self._page(file, config, title, plan.updated,
                                                functools.partial(self._render, renderer, plan),
                                                (self.previous or {}).get(plan.path), depends)

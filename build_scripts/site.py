@@ -101,15 +101,18 @@ class Staged:
     part_text: int
     #: The build cache to keep the site in once it is swapped in (see :mod:`.cache`).
     cache: Path | None = None
+    #: The keys of the search index's parts of the site it started from, if any.
+    previous_search: list[str] | None = None
 
     def as_json(self) -> dict:
         return {"staging": str(self.staging), "target": str(self.target), "search": self.search,
-                "part_text": self.part_text, "cache": None if self.cache is None else str(self.cache)}
+                "part_text": self.part_text, "cache": None if self.cache is None else str(self.cache),
+                "previous_search": self.previous_search}
 
     @classmethod
     def from_json(cls, data: dict) -> "Staged":
         return cls(Path(data["staging"]), Path(data["target"]), data["search"], data["part_text"],
-                   None if data.get("cache") is None else Path(data["cache"]))
+                   None if data.get("cache") is None else Path(data["cache"]), data.get("previous_search"))
 
 
 class _DirtyNotice(logging.Filter):
@@ -183,7 +186,8 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
         del checked  # the plugin lets go of the records once the site is written
         try:
             cache = build_cache(root, config, offline)
-            previous = _start_from(cache.previous() if incremental and _pagefind(config) else Previous(), staging)
+            previous = _start_from(cache, cache.previous() if incremental and _pagefind(config) else Previous(),
+                                   staging)
             plugin.previous = previous.pages if previous.site is not None else None
             with _dirty_notice_dropped():
                 mkdocs_build(config, dirty=previous.site is not None)
@@ -206,7 +210,7 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
     progress.finish()  # (the pages are written)
     # as on_config left it: offline builds and previews use Material's search
     return Staged(staging, target, plugin.config.search == "pagefind", plugin.config.search_part_text,
-                  cache.folder)
+                  cache.folder, previous.search)
 
 
 def _pagefind(config) -> bool:
@@ -217,9 +221,10 @@ def _pagefind(config) -> bool:
     return config.plugins["briefings"].config.search == "pagefind" and not (offline and offline.config.enabled)
 
 
-def _start_from(previous: Previous, staging: Path) -> Previous:
-    """Fill ``staging`` with the previous site (hard links), if there is one to reuse."""
-    if previous.site is None:
+def _start_from(cache: BuildCache, previous: Previous, staging: Path) -> Previous:
+    """Make ``staging`` the previous site, if there is one to reuse: the cache's, moved
+    there (or linked, where it cannot be moved)."""
+    if previous.site is None or BuildCache.take(cache.folder, staging):
         return previous
     try:
         link_tree(previous.site, staging)
@@ -261,17 +266,18 @@ def finish(staged: Staged, progress: Progress = SILENT) -> Path:
         if staged.search:
             progress.start(INDEX)
             _release_memory()
-            previous = None if staged.cache is None else BuildCache.search_keys(staged.cache)
-            search = index_site(staged.staging, staged.part_text, progress, previous)
+            search = index_site(staged.staging, staged.part_text, progress, staged.previous_search)
         else:
             search = []
         progress.start(SWAP)
         if not sitedir.replaceable(staged.target):
             raise BuildFailed(f"{staged.target} was changed during the build: it holds files that briefings "
                               "did not build; move them away, then build again")
-        _swap(staged.staging, staged.target)
+        old = _swap(staged.staging, staged.target)
         if staged.cache is not None:
-            BuildCache.commit(staged.cache, staged.target, search)
+            BuildCache.commit(staged.cache, staged.target, search, old)
+        elif old is not None:
+            shutil.rmtree(old, ignore_errors=True)
         progress.finish()
     except (OSError, SearchIndexError) as exc:
         shutil.rmtree(staged.staging, ignore_errors=True)
@@ -296,8 +302,8 @@ def _release_memory() -> None:
         pass
 
 
-def _swap(staging: Path, target: Path) -> None:
-    """Replace ``target`` by ``staging`` with two renames; the old site is removed last.
+def _swap(staging: Path, target: Path) -> Path | None:
+    """Replace ``target`` by ``staging`` with two renames; returns where the old site went.
 
     A signal waits until it is done: the site is never left half swapped, and once swapped
     the build is complete. (If the new site cannot be moved in, the old one is put back.)
@@ -314,8 +320,7 @@ def _swap(staging: Path, target: Path) -> None:
             if old is not None and old.exists() and not target.exists():
                 old.rename(target)
             raise BuildFailed(f"cannot move the new site into {target}: {exc.strerror or exc}") from None
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        return old
 
 
 class _QuietDirtyNotice(logging.Filter):
