@@ -219,6 +219,18 @@ def _best(results: list[dict]) -> dict:
     return best
 
 
+def edit_one_briefing(repo: Path, round_number: int) -> None:
+    """Change the first line of the summary of the briefing in the middle (by name) of ``repo``."""
+    names = sorted((repo / "briefings").glob("*.yaml"))
+    path = names[len(names) // 2]
+    text = path.read_text(encoding="utf-8")
+    marker = "  Edited for the benchmark, round "
+    lines = [line for line in text.split("\n") if not line.startswith(marker)]
+    at = lines.index("summary: |") + 1
+    lines.insert(at, f"{marker}{round_number + 1}.")
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
 def snapshot(revision: str) -> Path:
     """build_scripts/, templates/ and mkdocs.yml of ``revision``, extracted (once) to results/code-SHA/.
 
@@ -300,6 +312,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="set the briefings plugin's search option (default: as the project's mkdocs.yml has it)")
     parser.add_argument("--commit", metavar="REV",
                         help="measure a snapshot of this commit (e.g. HEAD) instead of the working tree")
+    parser.add_argument("--incremental", action="store_true",
+                        help="also time, each round, a build after one briefing changed (from the cache of "
+                             "the round's full build)")
     parser.add_argument("--prepare-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     reexec_on(args.commit, __file__)
@@ -343,13 +358,21 @@ def main(argv: list[str] | None = None) -> int:
     check = timed("check", [[python, "-m", "build_scripts.cli", "check", str(repo)]], runs, [], logs)
     # The floor and the build take turns, so that a slow spell of a shared machine weighs on
     # both: each build is also compared with the floor run just before it.
-    floors, builds = [], []
+    # A full build is a clean one (--clean: the build cache of the previous round is not used);
+    # with --incremental, one briefing then changes and the site is built again from the cache.
+    floors, builds, incrementals = [], [], []
+    build_command = [python, "-m", "build_scripts.cli", "build", str(repo)]
     for attempt in range(runs):
         print(f"round {attempt + 1}/{runs}", file=sys.stderr)
         floors.append(timed("floor", floor_commands, 1, [floor_site], logs))
-        builds.append(timed("build", [[python, "-m", "build_scripts.cli", "build", str(repo)]], 1, [site], logs))
+        builds.append(timed("build", [[*build_command, "--clean"]], 1, [site], logs))
+        if args.incremental:
+            edit_one_briefing(repo, attempt)
+            incrementals.append(timed("incremental", [build_command], 1, [], logs))
     floor, build = _best(floors), _best(builds)
     pairs = [b["seconds"] / f["seconds"] for f, b in zip(floors, builds)]
+    incremental = _best(incrementals) if incrementals else None
+    incremental_pairs = [b["seconds"] / f["seconds"] for f, b in zip(floors, incrementals)]
     load_after = os.getloadavg()
     own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
@@ -361,6 +384,8 @@ def main(argv: list[str] | None = None) -> int:
     pagefind_files, pagefind_bytes = _bytes_under(site / "pagefind")
     ratio = build["seconds"] / floor["seconds"]
     reproduce = f"nice -n 10 python benchmarks/bench_build.py --briefings {args.briefings} --runs {runs}"
+    if args.incremental:
+        reproduce += " --incremental"
     if args.search:
         reproduce += f" --search {args.search}"
     if args.commit:
@@ -379,6 +404,8 @@ def main(argv: list[str] | None = None) -> int:
         "pages": pages, "generated_pages": generated, "static_pages": static, "runs": runs,
         "render_in_process_seconds": render_seconds,
         "check": check, "floor": floor, "build": build, "ratio": ratio, "ratio_by_round": pairs,
+        **({"incremental": incremental, "incremental_ratio": incremental["seconds"] / floor["seconds"],
+            "incremental_ratio_by_round": incremental_pairs} if incremental else {}),
         "search_index_bytes": index_bytes,
         "floor_search_index_bytes": floor_index_bytes,
         "pagefind_bundle": {"files": pagefind_files, "bytes": pagefind_bytes},
@@ -409,6 +436,10 @@ def main(argv: list[str] | None = None) -> int:
           f"(briefings build; best of {runs})")
     print(f"ratio:     {ratio:.2f} x the floor (target <= {TARGET_RATIO}); round by round "
           + ", ".join(f"{pair:.2f}" for pair in pairs))
+    if incremental:
+        print(f"one edit:  {incremental['seconds']:.2f} s, peak {incremental['peak_rss'] / mib:.0f} MiB  "
+              f"(briefings build after one briefing changed); {incremental['seconds'] / floor['seconds']:.2f} x "
+              "the floor; round by round " + ", ".join(f"{pair:.2f}" for pair in incremental_pairs))
     print(f"per page:  {1000 * build['seconds'] / pages:.1f} ms build, {1000 * floor['seconds'] / pages:.1f} ms floor")
     if index_bytes is not None:
         print(f"search:    site/search/search_index.json {index_bytes / mib:.1f} MiB "

@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import typing
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -139,7 +140,10 @@ class BuildCache:
         self.key = build_key(root, options)
 
     def previous(self) -> Previous:
-        """The last build of this kind, when it was made with the same key."""
+        """The last build of this kind, when it was made with the same key (and the cache
+        is not in git: see :func:`committed`)."""
+        if committed(self.folder.parent):
+            return Previous()
         try:
             data = json.loads((self.folder / MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -207,6 +211,17 @@ class BuildCache:
         finally:
             if old is not None:
                 shutil.rmtree(old, ignore_errors=True)
+
+
+def committed(folder: Path) -> bool:
+    """Whether git tracks a file in the cache ``folder``. Such a cache came with a commit,
+    a pull request's perhaps, and could hold any page: it is never used."""
+    try:
+        done = subprocess.run(["git", "-C", str(folder.parent), "ls-files", "-z", "--", folder.name],
+                              capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return False  # (no git: nothing is committed)
+    return done.returncode == 0 and bool(done.stdout)
 
 
 def _ignored_by_git(folder: Path) -> None:

@@ -390,6 +390,10 @@ def plan_pages(index: SiteIndex) -> list[PagePlan]:
         plans.append(PagePlan(path, template, marking, updated, context,
                               frozenset(depends) if depends is not None else None))
 
+    def shown(briefing) -> set[str]:
+        """A briefing's file and its sources' (whose titles its citations show)."""
+        return {_briefing_key(briefing), *(f"sources/{c.source.id}" for c in index.by_briefing[briefing.id])}
+
     sharing: dict[str, set[str]] = {}  # briefings that share an open question
     for entry in index.questions.values():
         keys = {_briefing_key(b) for b, _ in entry.assessments}
@@ -417,13 +421,13 @@ def plan_pages(index: SiteIndex) -> list[PagePlan]:
          _highest([b.marking for e in index.actors.values() for b in e.briefings]), newest)
     for entry in index.actors.values():
         plan(f"actors/{entry.id}.md", "actor.md.j2", _highest([b.marking for b in entry.briefings]),
-             _newest([b.date for b in entry.briefings]), {_briefing_key(b) for b in entry.briefings}, entry=entry)
+             _newest([b.date for b in entry.briefings]), set().union(*map(shown, entry.briefings)), entry=entry)
     plan("questions/index.md", "questions.md.j2",
          _highest([b.marking for e in index.questions.values() for b, _ in e.assessments]), newest)
     for qentry in index.questions.values():
         plan(f"questions/{qentry.id}.md", "question.md.j2", _highest([b.marking for b, _ in qentry.assessments]),
              _newest([b.date for b, _ in qentry.assessments]),
-             {_briefing_key(b) for b, _ in qentry.assessments}, entry=qentry)
+             set().union(*(shown(b) for b, _ in qentry.assessments)), entry=qentry)
     plan("tags/index.md", "tags.md.j2", _highest([b.marking for b in index.briefings]), newest)
     plan("guide/checks.md", "checks.md.j2", "TLP:CLEAR", None, frozenset(),
          reference=Markup(reference.markdown()))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,22 @@ def edit_source(root: Path) -> None:
     replace(root, YONHAP, "title: EU's Borrell vows", "title: EU's Borrell promises")
 
 
+def edit_source_text(root: Path) -> None:
+    text_file = root / YONHAP.replace(".yaml", ".txt")
+    before = text_file.read_bytes()
+    text_file.write_bytes(b"A first line added to the archived text.\n" + before)
+    replace(root, YONHAP, hashlib.sha256(before).hexdigest(), hashlib.sha256(text_file.read_bytes()).hexdigest())
+
+
+def edit_actor(root: Path) -> None:
+    replace(root, EU, "name: Josep Borrell", "name: Josep Borrell Fontelles")
+
+
+def edit_question(root: Path) -> None:
+    replace(root, EU, "question: Will South Korea supply weapons to Ukraine?",
+            "question: Will South Korea supply lethal weapons to Ukraine?")
+
+
 def edit_page_template(root: Path) -> None:
     (root / "templates/pages/source.md.j2").open("a", encoding="utf-8").write("\n<p>brf-template-edit</p>\n")
 
@@ -71,7 +88,7 @@ def add_briefing(root: Path) -> None:
     (root / "briefings/eu-rok-second-look-2024-11.yaml").write_text(text, encoding="utf-8")
 
 
-EDITS = [edit_briefing, edit_source, edit_page_template, edit_theme, delete_briefing, rename_briefing,
+EDITS = [edit_briefing, edit_source, edit_source_text, edit_actor, edit_question, edit_page_template, edit_theme, delete_briefing, rename_briefing,
          add_briefing]
 
 
@@ -168,4 +185,25 @@ def test_an_offline_build_is_always_a_clean_one(example, capsys, tmp_path):
     build(capsys, root, "--offline")
     assert inode(site, page) != first
     build(capsys, root, "--offline", "--clean", "--site-dir", str(tmp_path / "clean"))
+    assert tree(site) == tree(tmp_path / "clean")
+
+
+def test_a_cache_committed_to_git_is_never_used(example, capsys, tmp_path):
+    """A pull request could commit a cache whose pages say anything: a build ignores it."""
+    root, site = example.root, example.root / "site"
+    build(capsys, root)
+    (manifest,) = root.glob(".briefings-cache/*/manifest.json")
+    planted = manifest.parent / "site" / "briefings" / "dprk-russia-alignment-2024-11" / "index.html"
+    planted.unlink()  # (a hard link to the site's page: replaced, not written into)
+    planted.write_text("<script>planted</script>", encoding="utf-8")
+    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-f", ".briefings-cache", "briefings", "sources", "templates", "mkdocs.yml"],
+                   check=True)
+    subprocess.run([*git, "commit", "-qm", "planted"], check=True)
+    edit_source(root)  # (any edit: the planted page's own records are unchanged)
+    build(capsys, root)
+    assert "planted" not in (site / "briefings" / "dprk-russia-alignment-2024-11" / "index.html").read_text(
+        encoding="utf-8")
+    build(capsys, root, "--clean", "--site-dir", str(tmp_path / "clean"))
     assert tree(site) == tree(tmp_path / "clean")
