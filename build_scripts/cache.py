@@ -58,14 +58,17 @@ class Built(typing.NamedTuple):
 
 class RecordDigests:
     """A hash of each record's files (``briefings/x.yaml``; ``sources/x``: its text and
-    metadata), read when first asked for."""
+    metadata), read when first asked for, or taken from a :class:`.repo.LoadCache`."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, loaded=None) -> None:
         self.root = root
         self.known: dict[str, str] = {}
+        self.loaded = loaded
 
     def __getitem__(self, key: str) -> str:
         found = self.known.get(key)
+        if found is None and self.loaded is not None and key in self.loaded.entries:
+            found = self.known[key] = self.loaded.entries[key][1].hex()
         if found is None:
             paths = [key] if key.endswith(".yaml") else [f"{key}.txt", f"{key}.yaml"]
             digest = hashlib.blake2b(digest_size=16)

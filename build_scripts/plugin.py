@@ -58,54 +58,6 @@ log = logging.getLogger(f"{mkdocs.__name__}.plugins.briefings")  # (ProperDocs: 
 WATCHED = ("briefings", "sources", "templates")
 
 
-class Preview:
-    """What ``briefings serve`` keeps between rebuilds, so that a save rebuilds only what changed.
-
-    Records load from a cache of unchanged files; a page is rendered again only when a
-    file it shows changed (or it lists everything), and built again only when its
-    content differs (:func:`.cache.page_key`); the search index keeps the entries of the
-    pages that were not rebuilt.
-    """
-
-    def __init__(self) -> None:
-        self.cache = LoadCache()
-        self.mapped: dict = {}  # source text -> its quote map
-        self.writer: threading.Thread | None = None
-        #: Warnings shown already (by ``briefings serve`` or an earlier rebuild): shown once.
-        self.reported: set = set()
-        self.reset()
-
-    def wait(self) -> None:
-        """Let the search index of the previous rebuild finish writing."""
-        if self.writer is not None:
-            self.writer.join()
-            self.writer = None
-
-    def reset(self) -> None:
-        self.wait()
-        self.pages: dict[str, tuple[RenderedPage, frozenset[str] | None]] = {}
-        self.files: dict[str, _GeneratedFile] = {}
-        self.env = None
-        self.search_docs: list[dict] | None = None
-        self.rendered = 0
-        self.rebuilt: set[str] = set()
-        #: Files whose dependent pages wait for the second pass of a save (see _preview_files).
-        self.carry: set[str] = set()
-
-    def file(self, config, path: str) -> "_GeneratedFile":
-        """The page's file, kept from one rebuild to the next (making 5,000 MkDocs files
-        anew costs a second of path parsing on every save)."""
-        file = self.files.get(path)
-        if file is None:
-            file = self.files[path] = _GeneratedFile.generated(config, path, content="")
-        return file
-
-
-def _page_of(key: str) -> str:
-    """The page of a record file: briefings/x.yaml -> briefings/x.md, sources/x -> sources/x.md."""
-    return (key[:-len(".yaml")] if key.endswith(".yaml") else key) + ".md"
-
-
 class _GeneratedFile(File):
     """A page of ours: an incremental build builds it again only when its content changed."""
 
@@ -129,8 +81,12 @@ class _GeneratedPage(Page):
     ``make`` renders it; ``previous`` is what the build an incremental build starts from
     made of it, if it was there (:class:`.cache.Built`); ``depends`` the key of the records
     it shows (:func:`.cache.depends_key`); ``title`` the navigation's title. A page whose
-    records are those of the previous build is not even rendered.
+    records are those of the previous build is not even rendered. A page that ``waits``
+    (for the second pass of a preview, see :mod:`.preview`) is kept as it was.
     """
+
+    waits = False
+    held = False  # it waited, and may have changed
 
     def __init__(self, title: str | None, file: File, config, make: Callable[[], RenderedPage],
                  previous: Built | None = None, depends: str | None = None) -> None:
@@ -156,6 +112,9 @@ class _GeneratedPage(Page):
         if self.key is None and self.depends is not None and self.depends == self.previous.depends:
             self.key = self.previous.key  # the same records through the same templates
             return False
+        if self.waits:
+            self.held = True
+            return False
         if self.key is None:
             self._rendered()
         if self.key == self.previous.key:
@@ -164,6 +123,8 @@ class _GeneratedPage(Page):
         return True
 
     def built(self) -> Built:
+        if self.waits and self.key is None:  # not built: as it was, to be compared again
+            return self.previous
         return Built(self.key or "", self.depends)
 
     def read_source(self, config) -> None:
@@ -302,44 +263,47 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
 
         for uri, path in published(self.index.sources.values(), self.root):
             self._add(files, config, File.generated(config, uri, abs_src_path=str(path)))
-        if self.preview is not None:
-            return self._preview_files(files, config, templates)
+        preview, first_pass = self.preview, None
+        if preview is not None:
+            self.previous = preview.built
+            first_pass = preview.first_pass()
+            preview.rebuilt = set()
+            if preview.env is None:  # compiled templates are kept until a template changes
+                preview.env = environment(templates)
+        else:
+            # What lives now (records, cross-references, MkDocs' configuration) lives until the
+            # build ends: the cyclic garbage collector need not scan it again for every page.
+            gc.freeze()
+            self.frozen = True
         if self.previous is not None:
             for file in files.documentation_pages():
                 files.remove(file)
                 files.append(_StaticPageFile(file.src_uri, file.src_dir, file.dest_dir, file.use_directory_urls,
                                              inclusion=file.inclusion))
-        # What lives now (records, cross-references, MkDocs' configuration) lives until the
-        # build ends: the cyclic garbage collector need not scan it again for every page.
-        gc.freeze()
-        self.frozen = True
-        renderer = Renderer(self.index, templates, config.use_directory_urls)
+        renderer = Renderer(self.index, templates, config.use_directory_urls, preview.env if preview else None)
         titles = _nav_titles(config.nav)
-        digests = RecordDigests(self.root)
-        self.pages = {}
+        digests = RecordDigests(self.root, preview.cache if preview else None)
+        self.pages, self.rendered = {}, 0
         for plan in plan_pages(self.index):
-            file = _GeneratedFile.generated(config, plan.path, content="")
+            new = functools.partial(_GeneratedFile.generated, config, plan.path, content="")
+            file = preview.file(plan.path, new) if preview else new()
             self._add(files, config, file)
             title = titles.get(plan.path)
             # (a page in the navigation is read every time: its title shows on its neighbours)
             depends = None if plan.path in titles else depends_key(plan, title, digests)
-            self.pages[plan.path] = self._page(file, config, title, plan.updated,
-                                               functools.partial(self._render, renderer, plan),
-                                               (self.previous or {}).get(plan.path), depends)
+            page = _GeneratedPage(title, file, config, functools.partial(self._render, renderer, plan),
+                                  (self.previous or {}).get(plan.path), depends)
+            page.waits = first_pass is not None and plan.path not in first_pass
+            if plan.updated:  # the sitemap's lastmod: when the records changed, not when the site was built
+                page.update_date = str(plan.updated)
+            self.pages[plan.path] = page
         self.progress.set_total(len(files.documentation_pages()))
         return files
-
-    @staticmethod
-    def _page(file: File, config, title: str | None, updated, make, previous: "Built | None" = None,
-              depends: str | None = None) -> "_GeneratedPage":
-        page = _GeneratedPage(title, file, config, make, previous, depends)
-        if updated:  # the sitemap's lastmod: when the records changed, not when the site was built
-            page.update_date = str(updated)
-        return page
 
     def _render(self, renderer: Renderer, plan: PagePlan) -> RenderedPage:
         self._kick()
         self.progress.advance()  # rendered
+        self.rendered += 1
         try:
             return renderer.render(plan)
         except RenderError as exc:
@@ -391,47 +355,6 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         if file.src_uri in files.src_uris:  # (a dict lookup: get_file_from_path parses a path)
             raise PluginError(f"{config.docs_dir}/{file.src_uri} clashes with a generated page; rename it")
         files.append(file)
-
-    def _preview_files(self, files: Files, config, templates: Path) -> Files:
-        preview = self.preview
-        # A save is shown in two passes: first the pages of the saved files themselves (the
-        # page the analyst is looking at), then every other page that shows them (actors,
-        # questions, sources, the indexes), in a second rebuild that ``briefings serve``
-        # starts at once. ``carry`` holds the saved files between the two.
-        changed = preview.cache.changed | preview.carry
-        first_pass = bool(changed) and not preview.carry
-        own = {_page_of(key) for key in changed}
-        deferred = False
-        if preview.env is None:  # compiled templates are kept until a template changes
-            preview.env = environment(templates)
-        renderer = Renderer(self.index, templates, config.use_directory_urls, preview.env)
-        titles = _nav_titles(config.nav)
-        pages: dict[str, tuple[RenderedPage, frozenset[str] | None]] = {}
-        preview.rendered = 0
-        for plan in plan_pages(self.index):
-            before = preview.pages.get(plan.path)
-            stale = (before is None or plan.depends is None or plan.depends != before[1]
-                     or not plan.depends.isdisjoint(changed))
-            if stale and first_pass and before is not None and plan.path not in own:
-                deferred = True  # shown as it was until the second pass
-                pages[plan.path] = before
-            elif stale:
-                try:
-                    pages[plan.path] = (renderer.render(plan), plan.depends)
-                except RenderError as exc:
-                    raise PluginError(f"cannot render the pages: {exc}") from None
-                preview.rendered += 1
-            else:
-                pages[plan.path] = before
-            page, title = pages[plan.path][0], titles.get(plan.path)
-            file = preview.file(config, plan.path)
-            self._add(files, config, file)
-            self._page(file, config, title, page.updated, lambda page=page: page,
-                       None if before is None else Built(page_key(before[0], title)))
-        preview.pages = pages
-        preview.carry = set(changed) if deferred else set()
-        preview.rebuilt = set()
-        return files
 
     # MkDocs converts every page to HTML before it writes any, so a large site would sit
     # whole in memory. Each generated page's HTML waits in one temporary file instead (one
@@ -499,34 +422,10 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
                 raise PluginError(str(exc)) from None
             log.debug("search index written in %d part(s)", len(parts))
         if self.preview is not None:
-            self._merge_search_index(Path(config.site_dir) / "search" / "search_index.json")
-
-    def _merge_search_index(self, path: Path) -> None:
-        """Keep the search entries of the pages a dirty rebuild did not render again.
-
-        The merged index is written in the background: the changed page is ready (and the
-        browser reloads) without waiting for the whole index to be serialised.
-        """
-        preview = self.preview
-        preview.wait()
-        if not path.is_file():
-            return
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if preview.search_docs is None:
-            preview.search_docs = data.get("docs", [])
-            return
-        kept = [doc for doc in preview.search_docs if doc.get("location", "").split("#")[0] not in preview.rebuilt]
-        data["docs"] = preview.search_docs = kept + data.get("docs", [])
-        if preview.carry:  # the second pass follows at once and writes the whole index
-            return
-
-        def write() -> None:
-            staging = path.with_name(path.name + ".new")
-            staging.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-            os.replace(staging, path)
-
-        preview.writer = threading.Thread(target=write, name="search-index", daemon=True)
-        preview.writer.start()
+            self.preview.built, self.preview.rendered = self.built(), self.rendered
+            if not any(page.held for page in self.pages.values()):
+                self.preview.carry = set()  # nothing waits for a second pass
+            self.preview.merge_search_index(Path(config.site_dir) / "search" / "search_index.json")
 
     def on_serve(self, server, *, config, builder):
         for folder in WATCHED:

@@ -348,7 +348,7 @@ class PreviewBuilder:
 
     def __init__(self, root: Path, site_dir: Path, *, max_marking: str | None = None,
                  dev_addr: str | None = None) -> None:
-        from .plugin import Preview
+        from .preview import Preview
 
         self.root, self.site_dir = root, site_dir
         self.max_marking, self.dev_addr = max_marking, dev_addr
