@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import gc
+import html
 import json
 import logging
 import os
@@ -133,7 +134,8 @@ class _GeneratedPage(Page):
         if page.html is not None:
             self.markdown = ""
             if page.title and self.nav_title is None:
-                self.title = page.title
+                # as the engine reads a title from a heading: HTML text (its tags are markup)
+                self.title = html.escape(page.title, quote=False)
 
     def render(self, config, files) -> None:
         page = self._rendered()
