@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from build_scripts.site import PreviewBuilder  # noqa: E402
+from build_scripts.serve import PreviewBuilder  # noqa: E402
 
 
 def main() -> int:

@@ -157,7 +157,7 @@ def _check_and_render(args: argparse.Namespace, progress):
     except UnsafeSiteDir as exc:
         raise CannotRun(str(exc)) from None
     except BuildFailed as exc:
-        reason = "" if str(exc).startswith("Aborted with") else f": {exc}"  # MkDocs logged the reason
+        reason = "" if exc.logged else f": {exc}"  # (MkDocs logged the reason)
         print(f"briefings: the site was not built{reason}; the previous site is unchanged", file=sys.stderr)
         return 1
     kind = "offline site" if args.offline else "site"
@@ -291,7 +291,8 @@ def _shown(path: Path) -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .site import BuildFailed, serve
+    from .serve import serve
+    from .site import BuildFailed
 
     root = Path(args.path)
     _, result = load_and_check(root)

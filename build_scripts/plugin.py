@@ -19,11 +19,9 @@ import dataclasses
 import functools
 import gc
 import html
-import json
 import logging
 import os
 import tempfile
-import threading
 import typing
 from collections.abc import Callable
 from pathlib import Path
@@ -49,10 +47,13 @@ from .pagehtml import anchor_ids
 from .progress import SILENT, WRITE, Progress
 from .render import Page as RenderedPage
 from .render import PagePlan, RenderError, Renderer, Utf8Loader, bounded_range, environment, plan_pages
-from .repo import LoadCache, Repository, load_repository
+from .repo import Repository, load_repository
 from .report import as_text
 from .search import PART_TEXT, SearchIndexError, index_site
 from .watchdog import Watchdog
+
+if typing.TYPE_CHECKING:
+    from .preview import Preview
 
 log = logging.getLogger(f"{mkdocs.__name__}.plugins.briefings")  # (ProperDocs: properdocs.plugins...)
 
@@ -192,7 +193,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         #: Set by ``briefings build``, which has already loaded and checked the repository.
         self.checked: tuple[Repository, Result] | None = None
         #: Set by ``briefings serve``: state kept between rebuilds.
-        self.preview: Preview | None = None
+        self.preview: Preview | None = None  # (a :class:`.preview.Preview`)
         #: Set by ``briefings build``, which indexes the search once the build has let go
         #: of its memory (Pagefind's own peak is then all there is).
         self.defer_search = False
@@ -324,6 +325,8 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         if type(env.loader) is jinja2.FileSystemLoader:  # a template that is not UTF-8: file and line
             env.loader = Utf8Loader(env.loader.searchpath)
         env.globals["range"] = bounded_range  # (a loop in C would escape the watchdog)
+        if self.preview is not None:
+            env.bytecode_cache = self.preview.compiled
         # Every page is read now; an incremental build writes only those it read again.
         self.progress.start(WRITE, sum(1 for file in files.documentation_pages() if file.page.content is not None))
         self.outputs = {file.dest_uri for file in files}

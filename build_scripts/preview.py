@@ -20,6 +20,8 @@ import os
 import threading
 from pathlib import Path
 
+import jinja2
+
 from .cache import Built
 from .repo import LoadCache
 
@@ -29,8 +31,26 @@ def page_of(key: str) -> str:
     return (key[:-len(".yaml")] if key.endswith(".yaml") else key) + ".md"
 
 
+class Compiled(jinja2.BytecodeCache):
+    """The theme's compiled templates, kept between rebuilds: the engine makes a new Jinja
+    environment for each build, and compiling Material's templates takes most of a second.
+    (A template whose source changed compiles anew: Jinja checks each one's checksum.)"""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self.code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
 class Preview:
     def __init__(self) -> None:
+        self.compiled = Compiled()
         self.cache = LoadCache()
         self.mapped: dict = {}  # source text -> its quote map
         self.writer: threading.Thread | None = None

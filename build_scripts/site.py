@@ -1,4 +1,4 @@
-"""Build and serve the site through MkDocs: ``briefings build`` and ``briefings serve``.
+"""Build the site through the engine (MkDocs or ProperDocs): ``briefings build``.
 
 A build never leaves a half-written or unchecked site behind: the repository is
 checked first, the site is built into a folder beside ``site/``, and only a complete
@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import ctypes
 import gc
-import html
 import logging
 import os
 import shutil
 import sys
-import tempfile
-import time
-import urllib.parse
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +37,17 @@ def _engine_log(name: str = "") -> logging.Logger:
 
 
 class BuildFailed(Exception):
-    """MkDocs could not build the site; the message says why."""
+    """MkDocs could not build the site; the message says why (``logged``: MkDocs has logged
+    the reason already, and the message only says that it gave up)."""
+
+    logged = False
+
+
+def _aborted(exc: BaseException) -> bool:
+    """Whether the engine gave up after logging why (its ``Abort``)."""
+    from mkdocs.exceptions import Abort
+
+    return isinstance(exc, Abort) or getattr(exc, "logged", False)
 
 
 @contextmanager
@@ -195,7 +201,9 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
             cache.prepare(plugin.built(), plugin.outputs)
         except (MkDocsException, OSError) as exc:
             shutil.rmtree(staging, ignore_errors=True)
-            raise BuildFailed(str(exc) or type(exc).__name__) from None
+            failed = BuildFailed(str(exc) or type(exc).__name__)
+            failed.logged = _aborted(exc)
+            raise failed from None
         except Exception as exc:  # a theme template's own code failed (or the watchdog stopped it)
             shutil.rmtree(staging, ignore_errors=True)
             where = template_failure(exc, root)
@@ -321,237 +329,3 @@ def _swap(staging: Path, target: Path) -> Path | None:
                 old.rename(target)
             raise BuildFailed(f"cannot move the new site into {target}: {exc.strerror or exc}") from None
         return old
-
-
-class _QuietDirtyNotice(logging.Filter):
-    """The preview tracks what changed itself, so MkDocs' warning about dirty builds is moot."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "'dirty' build" not in record.getMessage()
-
-
-def _theme_stamp(root: Path) -> tuple:
-    """Modification times of mkdocs.yml and every template, static page and asset."""
-    paths = [root / "mkdocs.yml", *sorted(p for p in (root / "templates").rglob("*") if p.is_file())] \
-        if (root / "templates").is_dir() else [root / "mkdocs.yml"]
-    stamps = []
-    for path in paths:
-        try:
-            stamps.append((str(path), path.stat().st_mtime_ns))
-        except OSError:
-            pass
-    return tuple(stamps)
-
-
-class PreviewBuilder:
-    """Builds the preview of ``briefings serve``: fully at first, then only what changed."""
-
-    def __init__(self, root: Path, site_dir: Path, *, max_marking: str | None = None,
-                 dev_addr: str | None = None) -> None:
-        from .preview import Preview
-
-        self.root, self.site_dir = root, site_dir
-        self.max_marking, self.dev_addr = max_marking, dev_addr
-        self.preview = Preview()
-        self.theme: tuple | None = None
-        self.theme_env: tuple | None = None
-        self.serve_url: str | None = None
-        self.last: dict = {}
-
-    def config(self, stamp: tuple | None = None):
-        """The configuration of the next rebuild (``stamp``: the theme's, if already taken)."""
-        overrides = {"site_dir": str(self.site_dir), "strict": False}
-        if self.dev_addr:
-            overrides["dev_addr"] = self.dev_addr
-        config = load_config(self.root, max_marking=self.max_marking, **overrides)
-        config.plugins["briefings"].preview = self.preview
-        # The theme's templates compile once per theme, not on every save (MkDocs makes a
-        # new Jinja environment for each build, and compiling Material's takes most of a second).
-        stamp = stamp if stamp is not None else _theme_stamp(self.root)
-        if self.theme_env is None or self.theme_env[0] != stamp:
-            self.theme_env = (stamp, config.theme.get_env())
-        env = self.theme_env[1]
-        config.theme.get_env = lambda: env
-        if self.serve_url:
-            config.site_url = self.serve_url
-        return config
-
-    def __call__(self, full: bool = False) -> dict:
-        """Rebuild; returns what was done (pages rendered and rebuilt, seconds)."""
-        from mkdocs.commands.build import build as mkdocs_build
-
-        start = time.perf_counter()
-        theme = _theme_stamp(self.root)
-        full = full or theme != self.theme
-        if full:
-            self.preview.reset()
-        config = self.config(theme)
-        if not full:  # the 404 page and the sitemap list no generated page: keep the first build's
-            config.theme.static_templates.difference_update({"404.html", "sitemap.xml"})
-        with self._kept_if_failed(full and self.theme is not None):
-            mkdocs_build(config, serve_url=self.serve_url, dirty=not full)
-        self.theme = theme
-        self.last = {"full": full, "rendered": self.preview.rendered, "rebuilt": len(self.preview.rebuilt),
-                     "seconds": time.perf_counter() - start, "pending": bool(self.preview.carry)}
-        return self.last
-
-
-    @contextmanager
-    def _kept_if_failed(self, keep: bool):
-        """Put the previous site back if the build fails (a full build empties the folder first).
-
-        The copy is of hard links: MkDocs removes every file before it writes a new one, so
-        the copy keeps the previous files' content at no cost in disk or time.
-        """
-        if not keep:
-            yield
-            return
-        kept = self.site_dir.with_name(self.site_dir.name + ".last-good")
-        shutil.rmtree(kept, ignore_errors=True)
-        shutil.copytree(self.site_dir, kept, copy_function=os.link)
-        try:
-            yield
-        except BaseException:
-            shutil.rmtree(self.site_dir, ignore_errors=True)
-            kept.rename(self.site_dir)
-            raise
-        finally:
-            shutil.rmtree(kept, ignore_errors=True)
-
-
-@contextmanager
-def _errors_logged():
-    """The messages MkDocs logs as errors meanwhile (an aborted build logs its reasons first)."""
-    errors: list[str] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            errors.append(record.getMessage())
-
-    handler = Collect(logging.ERROR)
-    logger = _engine_log()
-    logger.addHandler(handler)
-    try:
-        yield errors
-    finally:
-        logger.removeHandler(handler)
-
-
-def _rebuild_again(server, rebuild) -> None:
-    """Have the live-reload server rebuild once more after reloading the browsers."""
-    condition = getattr(server, "_rebuild_cond", None)
-    if condition is None or not hasattr(server, "_want_rebuild"):  # another MkDocs: do it now
-        rebuild()
-        return
-    with condition:
-        server._want_rebuild = True
-        condition.notify_all()
-
-
-def _failure(exc: Exception, root: Path) -> str:
-    """What went wrong in a build, in one line (file and line when a template failed)."""
-    from mkdocs.exceptions import MkDocsException
-
-    if isinstance(exc, (MkDocsException, BuildFailed)):
-        return str(exc) or type(exc).__name__
-    return template_failure(exc, root) or f"{exc} ({type(exc).__name__})"
-
-
-def _require_free(host: str, port: int) -> None:
-    """Refuse, before the first build, an address something else already serves on."""
-    import socket
-
-    try:
-        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-        with socket.socket(family, socket.SOCK_STREAM) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds
-            probe.bind((host, port))
-    except OSError as exc:
-        raise BuildFailed(f"cannot serve on {host}:{port}: {exc.strerror or exc}; stop what serves "
-                          "there, or give --dev-addr another address, such as 127.0.0.1:8001") from None
-
-
-def _preview_server():
-    """MkDocs' live-reload server, showing the last failed rebuild's reason on every page."""
-    from mkdocs.livereload import LiveReloadServer
-
-    class PreviewServer(LiveReloadServer):
-        error: str | None = None
-
-        def _inject_js_into_html(self, content: bytes, epoch: int) -> bytes:
-            content = super()._inject_js_into_html(content, epoch)
-            if not self.error:
-                return content
-            banner = ('<div role="alert" class="brf-preview-error" style="position:fixed;z-index:10;inset:0 0 auto 0;'
-                      'padding:.8em 1.2em;background:#b00020;color:#fff;font:14px/1.4 sans-serif;'
-                      'white-space:pre-wrap"><strong>The preview was not rebuilt</strong>; it shows the last '
-                      f'good build. {html.escape(self.error)}</div>').encode()
-            try:
-                end = content.rindex(b"</body>")
-            except ValueError:
-                end = len(content)
-            return content[:end] + banner + content[end:]
-
-    return PreviewServer
-
-
-def serve(root: Path, *, dev_addr: str | None = None, max_marking: str | None = None,
-          open_in_browser: bool = False, shown: list | None = None) -> None:
-    """Serve the site and rebuild what changed on every save in briefings/, sources/ or templates/.
-
-    ``shown``: the diagnostics the caller has printed already (each is printed once).
-    """
-    log = _engine_log(".plugins.briefings")
-    site_dir = Path(tempfile.mkdtemp(prefix="briefings-serve-"))
-    builder = PreviewBuilder(root, site_dir, max_marking=max_marking, dev_addr=dev_addr)
-    builder.preview.reported.update(shown or ())
-    notice = _QuietDirtyNotice()
-    _engine_log(".commands.build").addFilter(notice)
-    try:
-        with mkdocs_logging(verbose=False):
-            _engine_log().setLevel(logging.INFO)
-            config = builder.config()
-            host, port = config.dev_addr
-            mount_path = urllib.parse.urlsplit(config.site_url or "/").path
-            builder.serve_url = f"http://{host}:{port}{mount_path}"
-            _require_free(host, port)
-            try:
-                builder(full=True)
-            except Exception as exc:
-                raise BuildFailed(_failure(exc, root)) from None
-            failed = False
-
-            def rebuild() -> None:
-                nonlocal failed
-                try:
-                    with _errors_logged() as errors:
-                        done = builder(full=failed)
-                except Exception as exc:  # never let the server wait for a build that will not come
-                    failed = True
-                    server.error = _failure(exc, root)
-                    if server.error.startswith("Aborted with") and errors:  # MkDocs logged the reasons
-                        server.error = " ".join(e for e in errors if not e.startswith("Error "))
-                    log.error(f"the preview was not rebuilt: {server.error}")
-                    log.error("it shows the last good build until the problem is fixed")
-                    return
-                failed, server.error = False, None
-                log.info(f"rebuilt {done['rebuilt']} page(s) in {done['seconds']:.2f} s"
-                         + ("; now the pages that show them" if done["pending"] else ""))
-                if done["pending"]:
-                    _rebuild_again(server, rebuild)
-
-            server = _preview_server()(builder=rebuild, host=host, port=port, root=str(site_dir),
-                                       mount_path=mount_path)
-            for folder in ("briefings", "sources", "templates"):
-                if (root / folder).is_dir():
-                    server.watch(str(root / folder))
-            server.watch(str(root / "mkdocs.yml"))
-            try:
-                server.serve(open_in_browser=open_in_browser)
-            except KeyboardInterrupt:
-                log.info("stopped")
-            finally:
-                server.shutdown()
-    finally:
-        _engine_log(".commands.build").removeFilter(notice)
-        shutil.rmtree(site_dir, ignore_errors=True)

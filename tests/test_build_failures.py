@@ -140,30 +140,50 @@ def test_the_watchdog_stops_a_loop_in_any_thread_and_nothing_after_it_is_stopped
     time.sleep(1.0)  # stopped: nothing is raised later
 
 
+def banner(url: str) -> str | None:
+    """The error the page shows, as a reader's browser shows it (None: no error shown)."""
+    from test_browser import chromium_path
+
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto(url)
+        page.wait_for_selector("html[data-brf-preview]", state="attached")  # (preview.js has read the report)
+        shown = page.locator(".brf-preview-error")
+        text = shown.inner_text() if shown.count() else None
+        browser.close()
+    return text
+
+
 def test_the_preview_keeps_serving_the_last_good_site_and_shows_why(example):
     port = free_port()
     server = subprocess.Popen(["briefings", "serve", "--dev-addr", f"127.0.0.1:{port}"], cwd=example.root,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                               env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
     page = f"http://127.0.0.1:{port}/briefings/eu-rok-security-dialogue-2024-11/"
+    status = f"http://127.0.0.1:{port}/briefings-preview.json"
     template = example.root / "templates" / "pages" / "briefing.md.j2"
     good = template.read_text(encoding="utf-8")
     config = example.root / "mkdocs.yml"
     good_config = config.read_text(encoding="utf-8")
+    why = "templates/pages/briefing.md.j2:1: integer division or modulo by zero"
     try:
         assert wait_for(page, "Key actors"), "the site was not served"
+        assert banner(page) is None
         template.write_text("{{ 1 // 0 }}\n" + good, encoding="utf-8")
-        assert wait_for(page, "The preview was not rebuilt"), "no error shown"
-        shown = fetch(page)
-        assert "templates/pages/briefing.md.j2:1: integer division or modulo by zero" in shown
-        assert "Key actors" in shown  # the last good page
+        assert wait_for(status, why), "no error reported"
+        assert "Key actors" in fetch(page)  # the last good page
+        assert banner(page) == f"The preview was not rebuilt; it shows the last good build. cannot render the " \
+                               f"pages: {why} (ZeroDivisionError)"
         template.write_text(good, encoding="utf-8")
-        assert wait_for(page, "Key actors") and wait_for_absent(page, "The preview was not rebuilt")
+        assert wait_for(status, '{"error": null}')
+        assert banner(page) is None
         config.write_text(good_config + "\nnot: [valid\n", encoding="utf-8")
-        assert wait_for(page, "The preview was not rebuilt"), "no error shown for mkdocs.yml"
-        assert "mkdocs.yml" in fetch(page)
+        assert wait_for(status, "mkdocs.yml"), "no error reported for mkdocs.yml"
+        assert "mkdocs.yml" in banner(page)
         config.write_text(good_config, encoding="utf-8")
-        assert wait_for_absent(page, "The preview was not rebuilt")
+        assert wait_for(status, '{"error": null}')
     finally:
         server.terminate()
         try:
@@ -172,8 +192,7 @@ def test_the_preview_keeps_serving_the_last_good_site_and_shows_why(example):
             server.kill()
             output, _ = server.communicate()
     assert "Traceback" not in output, output[-3000:]
-    assert ("the preview was not rebuilt: cannot render the pages: templates/pages/briefing.md.j2:1: integer "
-            "division or modulo by zero (ZeroDivisionError)") in output
+    assert f"the preview was not rebuilt: cannot render the pages: {why} (ZeroDivisionError)" in output
 
 
 def wait_for_absent(url: str, text: str, seconds: float = 60) -> bool:

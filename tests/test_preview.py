@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from build_scripts.site import PreviewBuilder
+from build_scripts.serve import PreviewBuilder
 
 BRIEFING = "briefings/eu-rok-security-dialogue-2024-11.yaml"
 #: The static pages (the guide's), built on every rebuild: their titles show on their neighbours.

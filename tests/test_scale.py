@@ -19,7 +19,7 @@ import threading
 import pytest
 
 from build_scripts.cli import main
-from build_scripts.site import PreviewBuilder
+from build_scripts.serve import PreviewBuilder
 
 from conftest import ROOT
 

@@ -57,6 +57,8 @@ def test_serve_shows_an_edit(example, command):
         if not wait_for(url, "Wants very much to"):
             server.terminate()
             pytest.fail("the edit did not reach the served page:\n" + server.communicate(timeout=20)[0][-3000:])
+        # ... and the pages that show it (for briefings serve, in a second rebuild)
+        assert wait_for(f"http://127.0.0.1:{port}/actors/josep-borrell/", "Wants very much to")
     finally:
         server.terminate()
         try:
