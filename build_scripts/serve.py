@@ -76,6 +76,8 @@ class PreviewBuilder:
         if full:
             self.preview.reset()
         config = self.config()
+        if not full:  # the 404 page and the sitemap list no generated page: the first build's stay
+            config.theme.static_templates.difference_update({"404.html", "sitemap.xml"})
         with self._kept_if_failed(full and self.theme is not None):
             mkdocs_build(config, serve_url=self.serve_url, dirty=not full)
         self.theme = theme
