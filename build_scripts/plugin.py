@@ -175,8 +175,9 @@ class BriefingsConfig(Config):
     #: ``material``: Material's own search, one index downloaded whole. Offline builds
     #: and the preview of ``briefings serve`` always use Material's.
     search = opt.Choice(("material", "pagefind"), default="material")
-    #: Pagefind indexes the site in parts of at most this many characters of page text,
-    #: one run at a time, so its memory stays bounded however large the site grows.
+    #: Pagefind indexes the site in parts of about this many characters of page text, as
+    #: many side by side as there are cores, so its memory stays bounded however large the
+    #: site grows (see :mod:`.search`).
     search_part_text = opt.Type(int, default=PART_TEXT)
     #: Seconds a page may take to render (its template, then the theme's) before the build
     #: stops it: an endless loop in a template ends the build instead of hanging it.
