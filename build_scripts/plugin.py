@@ -206,7 +206,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         self.progress: Progress = SILENT
         #: Set by an incremental ``briefings build``: the key of each page of the build it
         #: starts from (see :mod:`.cache`); ``None``: a clean build.
-        self.previous: dict[str, str] | None = None
+        self.previous: dict[str, Built] | None = None
         self.pages: dict[str, _GeneratedPage] = {}
         #: Every file of the site the engine writes (``dest_uri``), once the pages are read.
         self.outputs: set[str] = set()

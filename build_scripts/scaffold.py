@@ -318,10 +318,18 @@ def _read_text(file: Path) -> bytes:
     return data
 
 
+#: The longest id a new record may have: its file name stays well within what file systems
+#: take (255 bytes), and its pages' addresses readable.
+MAX_ID = 100
+
+
 def _check_id(value: str, what: str) -> None:
     if not schema.ID_PATTERN.fullmatch(value):  # (match: ``$`` lets a final newline through)
         raise Refused(f"{value!r} is not a valid {what} id: use lowercase letters, digits and single "
                       f"hyphens, like {schema.suggest_id(value)!r}")
+    if len(value) > MAX_ID:
+        raise Refused(f"the {what} id is {len(value)} characters long; an id may have at most {MAX_ID}: "
+                      f"shorten it, like {value[:MAX_ID].rstrip('-')[:60].rstrip('-')!r}")
 
 
 def _check_repository(root: Path) -> None:

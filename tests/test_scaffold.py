@@ -119,6 +119,9 @@ def test_new_never_overwrites(team, capsys):
      "  --date: expected a date written YYYY-MM-DD, but found '5 Nov 2024'; write the date like 2024-11-04\n"),
     (["eu-visit", "--title", "two\nlines"],
      "briefings: --title: 'two\\nlines' has a line break or a control character; write it on one line\n"),
+    (["ab-" * 99 + "c"],  # (300 characters: longer than a file name may be)
+     "briefings: the briefing id is 298 characters long; an id may have at most 100: shorten it, like "
+     "'ab-ab-ab-ab-ab-ab-ab-ab-ab-ab-ab-ab-ab-ab-ab-ab-ab-ab-ab-ab'\n"),
 ])
 def test_new_refuses_invalid_values(team, capsys, argv, err):
     assert run(capsys, "new", *argv, "--path", str(team)) == (2, "", err)
