@@ -29,7 +29,7 @@ from bench_build import FLOOR_CONFIG, FLOOR_DIR, _shown  # noqa: E402
 
 #: (label, module, attribute) of each timed stage; a stage nested in another is indented.
 STAGES = (
-    ("load and check the records", "build_scripts.cli", "load_and_check"),
+    ("load and check the records", "build_scripts.pipeline", "load_and_check"),
     ("MkDocs: read the page sources", "mkdocs.structure.pages", "Page.read_source"),
     ("MkDocs: Markdown to HTML", "mkdocs.structure.pages", "Page.render"),
     ("MkDocs: theme template and write", "mkdocs.commands.build", "_build_page"),

@@ -41,7 +41,7 @@ from bench_build import RESULTS, reexec_on, repository, set_search  # noqa: E402
 #: the time is the function's cumulative time (only when called from that caller, if named).
 STAGES = (
     ("briefings build, in all", "build_scripts/cli.py", "cmd_build"),
-    ("load + check", "build_scripts/cli.py", "load_and_check"),
+    ("load + check", "build_scripts/pipeline.py", "load_and_check"),
     ("  load", "build_scripts/repo.py", "load_repository"),
     ("  check", "build_scripts/checks.py", "check_repository"),
     ("MkDocs build (mkdocs.commands.build.build)", "mkdocs/commands/build.py", "build"),
@@ -120,7 +120,7 @@ def memory_by_stage(root: Path, freeze: bool = False) -> None:
     """Build once, printing resident memory after each stage (wrapping the stages' functions)."""
     import mkdocs.commands.build as mkdocs_build
 
-    from build_scripts import cli, plugin
+    from build_scripts import pipeline, plugin
 
     marks: list[tuple[str, float, tuple[int, int], float, list[int]]] = []
     started = time.perf_counter()
@@ -156,7 +156,7 @@ def memory_by_stage(root: Path, freeze: bool = False) -> None:
         setattr(owner, name, wrapper)
 
     mark("start (interpreter, imports)")
-    after(cli, "load_and_check", "load + check")
+    after(pipeline, "load_and_check", "load + check")
     after(plugin.BriefingsPlugin, "on_pre_build", "plugin on_pre_build (index)")
     after(plugin.BriefingsPlugin, "on_files", "plugin on_files (render, File.generated)")
     if freeze:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import gc
 import json
 import os
 import signal
@@ -14,8 +12,8 @@ import threading
 import typing
 from pathlib import Path
 
-from . import __version__, interrupt
-from .checks import Result, check_repository
+from . import __version__, interrupt, pipeline
+from .checks import Result
 from .model import TLP_ORDER
 from .repo import Repository, load_repository
 from .report import FORMATS, exit_code, render, step_summary
@@ -35,9 +33,7 @@ def run_check(root: Path) -> Result:
 def load_and_check(root: Path) -> tuple[Repository, Result]:
     """The repository at ``root`` and the verdict on it."""
     _require_repository(root)
-    with paused_gc():
-        repo = load_repository(root)
-        return repo, check_repository(repo)
+    return pipeline.load_and_check(root)
 
 
 def _require_repository(root: Path) -> None:
@@ -45,22 +41,6 @@ def _require_repository(root: Path) -> None:
         raise CannotRun(f"{root} is not a folder")
     if not (root / "briefings").exists() and not (root / "sources").exists():  # (a file: BRF209)
         raise CannotRun(f"{root} is not a briefing repository: it has no briefings/ or sources/ folder")
-
-
-@contextlib.contextmanager
-def paused_gc():
-    """Pause the cyclic garbage collector while records are loaded.
-
-    Loading creates hundreds of thousands of small objects and no reference cycles worth
-    collecting; the collector's repeated scans of them cost about a third of a check.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _emit(result: Result, fmt: str, root: Path, stream=None) -> None:
@@ -134,26 +114,24 @@ def _progress(args: argparse.Namespace, handoff: str | None):
 
 def _check_and_render(args: argparse.Namespace, progress):
     """The staged site and the summary to print, or the exit code when nothing was built."""
-    from .progress import CHECK, counted
-    from .site import BuildFailed, build_pages
+    from .site import BuildFailed
     from .sitedir import UnsafeSiteDir
 
     root = Path(args.path)
-    progress.start(CHECK)
-    loaded = {"checked": load_and_check(root)}  # handed over below: the build lets go of it
+    _require_repository(root)
+    loaded = {"checked": pipeline.check(root, progress)}  # handed over below: the build lets go of it
     result = loaded["checked"][1]
-    progress.finish(f"checked {counted(result.briefings, 'briefing')}, {counted(result.sources, 'source')}")
     if result.diagnostics:
         _emit(result, args.format, root, sys.stderr if args.format == "text" else None)
     if exit_code(result, args.strict):
         print(f"briefings: nothing was built: fix the {'problems' if args.strict else 'errors'} above, "
               "then build again", file=sys.stderr)
         return 1
+    options = pipeline.Options(site_dir=args.site_dir, max_marking=args.max_marking, offline=args.offline,
+                               strict=args.strict, verbose=args.verbose, incremental=not args.clean,
+                               owner=os.environ.get(OWNER))
     try:
-        staged = build_pages(root.resolve(), site_dir=args.site_dir, max_marking=args.max_marking,
-                             offline=args.offline, checked=loaded.pop("checked"), verbose=args.verbose,
-                             strict=args.strict, owner=os.environ.get(OWNER), progress=progress,
-                             incremental=not args.clean)
+        staged = pipeline.render(root, loaded.pop("checked"), options, progress)
     except UnsafeSiteDir as exc:
         raise CannotRun(str(exc)) from None
     except BuildFailed as exc:
@@ -171,10 +149,10 @@ def _check_and_render(args: argparse.Namespace, progress):
 
 def _finish(staged, summary: str, progress) -> int:
     """Index the search, swap the site in and say so (once the progress display has ended)."""
-    from .site import BuildFailed, finish
+    from .site import BuildFailed
 
     try:
-        finish(staged, progress)
+        pipeline.publish(staged, progress)
     except BuildFailed as exc:
         print(f"briefings: the site was not built: {exc}; the previous site is unchanged", file=sys.stderr)
         return 1

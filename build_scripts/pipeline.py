@@ -1,0 +1,104 @@
+"""The build, stage by stage: load → check → index → plan → render → engine → search → swap.
+
+Each stage is a function of its own module; this module runs them in order for
+``briefings build``, and says where each one lives:
+
+1. **load** (:func:`.repo.load_repository`): the records of ``briefings/`` and
+   ``sources/``, each problem with its file, line and column.
+2. **check** (:func:`.checks.check_repository`): every check across records, each quote
+   against its source. Errors stop the build here; so do warnings when it is strict.
+3. **index** (:func:`.index.build_index`), **plan** (:func:`.render.plan_pages`) and
+   **render** (:class:`.render.Renderer`): what the build publishes, cross-referenced;
+   every generated page and the records it shows; each page's HTML. The engine's plugin
+   (:mod:`.plugin`) runs them as the engine asks for its pages, so that no more than one
+   page at a time is held in memory, and an incremental build renders only the pages
+   whose records changed (:mod:`.cache`).
+4. **engine** (:func:`.site.build_pages`): MkDocs or ProperDocs (:mod:`.engine`) puts each
+   page in the theme, beside the site it will replace.
+5. **search** (:func:`.search.index_site`) and **swap** (:func:`.site.finish`): Pagefind
+   indexes the new site in parts, then it replaces the old one whole, and the build cache
+   keeps it.
+
+``briefings build`` runs :func:`check` and :func:`render` in a child process for a large
+repository (whose memory is then given back before Pagefind runs), and :func:`publish`
+in itself. ``progress`` is told of each stage as it starts and ends (:mod:`.progress`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+
+from .checks import Result, check_repository
+from .progress import CHECK, SILENT, Progress, counted
+from .repo import Repository, load_repository
+
+if typing.TYPE_CHECKING:  # (the engine's stages load the engine: only when a site is built)
+    from .site import Staged
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to build: the command line's options of ``briefings build``."""
+
+    site_dir: Path | None = None
+    max_marking: str | None = None
+    offline: bool = False
+    strict: bool = False
+    verbose: bool = False
+    incremental: bool = True
+    #: The process token the staging folder is named for (a child process: its parent's).
+    owner: str | None = None
+
+
+def load_and_check(root: Path) -> tuple[Repository, Result]:
+    """Stages 1 and 2: the repository at ``root`` and the verdict on it."""
+    with paused_gc():
+        repo = load_repository(root)
+        return repo, check_repository(repo)
+
+
+def check(root: Path, progress: Progress = SILENT) -> tuple[Repository, Result]:
+    """Stages 1 and 2, shown on ``progress``."""
+    progress.start(CHECK)
+    checked = load_and_check(root)
+    result = checked[1]
+    progress.finish(f"checked {counted(result.briefings, 'briefing')}, {counted(result.sources, 'source')}")
+    return checked
+
+
+def render(root: Path, checked: tuple[Repository, Result], options: Options,
+           progress: Progress = SILENT) -> Staged:
+    """Stages 3 and 4: every page built beside the site (see :func:`.site.build_pages`)."""
+    from .site import build_pages
+
+    return build_pages(root.resolve(), site_dir=options.site_dir, max_marking=options.max_marking,
+                       offline=options.offline, checked=checked, verbose=options.verbose,
+                       strict=options.strict, owner=options.owner, progress=progress,
+                       incremental=options.incremental)
+
+
+def publish(staged: Staged, progress: Progress = SILENT) -> Path:
+    """Stage 5: the search index, then the swap (see :func:`.site.finish`)."""
+    from .site import finish
+
+    return finish(staged, progress)
+
+
+@contextlib.contextmanager
+def paused_gc():
+    """Pause the cyclic garbage collector while records are loaded.
+
+    Loading creates hundreds of thousands of small objects and no reference cycles worth
+    collecting; the collector's repeated scans of them cost about a third of a check.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
