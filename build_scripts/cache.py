@@ -33,7 +33,12 @@ from .render import Page
 
 FOLDER = ".briefings-cache"
 MANIFEST = "manifest.json"
-NEXT = "manifest.next.json"  # the build's manifest, until its site is swapped in
+
+
+def _next(folder: Path, staging: Path) -> Path:
+    """Where a build keeps its manifest until its site (built in ``staging``) is swapped in:
+    each build its own, should two run at once."""
+    return folder / f"manifest.next{staging.name}.json"
 #: Bump when what the cache holds changes meaning.
 FORMAT = 1
 
@@ -164,13 +169,13 @@ class BuildCache:
             search = None
         return Previous(pages, files, site, search)
 
-    def prepare(self, pages: dict[str, Built], files: set[str]) -> None:
+    def prepare(self, pages: dict[str, Built], files: set[str], staging: Path) -> None:
         """Write the manifest of the build just made, for :meth:`commit` once it is swapped in."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             _ignored_by_git(self.folder.parent)
             manifest = {"key": self.key, "pages": pages, "files": sorted(files)}
-            (self.folder / NEXT).write_text(json.dumps(manifest), encoding="utf-8")
+            _next(self.folder, staging).write_text(json.dumps(manifest), encoding="utf-8")
         except OSError:
             pass  # a cache that cannot be written is no cache
 
@@ -189,16 +194,17 @@ class BuildCache:
         return True
 
     @staticmethod
-    def commit(folder: Path, site: Path, search: list[str], old: Path | None = None) -> None:
+    def commit(folder: Path, staging: Path, site: Path, search: list[str], old: Path | None = None) -> None:
         """Keep ``site`` in the cache ``folder`` as hard links, with the prepared manifest and
-        the keys of its search index's parts. ``old``: the site it replaced, which becomes
-        the cache once made the same as ``site`` (only what changed is linked again), or
-        is removed."""
+        the keys of its search index's parts (``staging``: where it was built). ``old``: the
+        site it replaced, which becomes the cache once made the same as ``site`` (only what
+        changed is linked again), or is removed."""
+        prepared = _next(folder, staging)
         staging = folder / "site.new"
         try:
             shutil.rmtree(staging, ignore_errors=True)
-            manifest = json.loads((folder / NEXT).read_text(encoding="utf-8"))
-            (folder / NEXT).unlink()
+            manifest = json.loads(prepared.read_text(encoding="utf-8"))
+            prepared.unlink()
             (folder / MANIFEST).unlink(missing_ok=True)  # (no manifest: a half-saved cache is never read)
             if old is not None and old.is_dir() and not old.is_symlink():
                 mirror(site, old)

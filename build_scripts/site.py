@@ -198,7 +198,7 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
             with _dirty_notice_dropped():
                 mkdocs_build(config, dirty=previous.site is not None)
             _remove_stale(staging, previous.files - plugin.outputs)
-            cache.prepare(plugin.built(), plugin.outputs)
+            cache.prepare(plugin.built(), plugin.outputs, staging)
         except (MkDocsException, OSError) as exc:
             shutil.rmtree(staging, ignore_errors=True)
             failed = BuildFailed(str(exc) or type(exc).__name__)
@@ -283,7 +283,7 @@ def finish(staged: Staged, progress: Progress = SILENT) -> Path:
                               "did not build; move them away, then build again")
         old = _swap(staged.staging, staged.target)
         if staged.cache is not None:
-            BuildCache.commit(staged.cache, staged.target, search, old)
+            BuildCache.commit(staged.cache, staged.staging, staged.target, search, old)
         elif old is not None:
             shutil.rmtree(old, ignore_errors=True)
         progress.finish()

@@ -207,3 +207,19 @@ def test_a_cache_committed_to_git_is_never_used(example, capsys, tmp_path):
         encoding="utf-8")
     build(capsys, root, "--clean", "--site-dir", str(tmp_path / "clean"))
     assert tree(site) == tree(tmp_path / "clean")
+
+
+def test_a_failed_build_leaves_no_cache_that_misleads_the_next(example, capsys, tmp_path):
+    root, site = example.root, example.root / "site"
+    build(capsys, root)
+    template = root / "templates/pages/actor.md.j2"
+    good = template.read_text(encoding="utf-8")
+    edit_briefing(root)
+    template.write_text("{{ 1 // 0 }}\n" + good, encoding="utf-8")
+    code, _, err = run(capsys, "build", str(root), "-q")
+    assert code == 1 and "integer division or modulo by zero" in err
+    template.write_text(good, encoding="utf-8")
+    edit_source(root)
+    build(capsys, root)
+    build(capsys, root, "--clean", "--site-dir", str(tmp_path / "clean"))
+    assert tree(site) == tree(tmp_path / "clean")
