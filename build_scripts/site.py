@@ -245,9 +245,16 @@ def _start_from(cache: BuildCache, previous: Previous, staging: Path) -> Previou
 
 
 def _remove_stale(site: Path, stale: set[str]) -> None:
-    """Remove the files of pages gone since the previous build, and folders left empty."""
+    """Remove the files of pages gone since the previous build, and folders left empty.
+
+    The names come from the cache's manifest: only a file inside ``site`` is removed."""
+    inside = site.resolve()
     for name in sorted(stale):
+        if not isinstance(name, str) or os.path.isabs(name) or ".." in Path(name).parts:
+            continue
         path = site / name
+        if not path.parent.resolve().is_relative_to(inside) or path.is_dir():
+            continue
         path.unlink(missing_ok=True)
         for folder in path.parents:
             if folder == site:

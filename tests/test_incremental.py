@@ -10,6 +10,7 @@ build started from as hard links, was not written into.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -223,3 +224,18 @@ def test_a_failed_build_leaves_no_cache_that_misleads_the_next(example, capsys, 
     build(capsys, root)
     build(capsys, root, "--clean", "--site-dir", str(tmp_path / "clean"))
     assert tree(site) == tree(tmp_path / "clean")
+
+
+def test_a_tampered_manifest_removes_nothing_outside_the_site(example, capsys, tmp_path):
+    root = example.root
+    build(capsys, root)
+    (manifest,) = root.glob(".briefings-cache/*/manifest.json")
+    outside = tmp_path / "keep.txt"
+    outside.write_text("mine\n", encoding="utf-8")
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data["files"] += [str(outside), "../../keep.txt", "../" * 8 + str(outside).lstrip("/"), "briefings"]
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    (root / "site" / "briefings").mkdir(exist_ok=True)
+    build(capsys, root)
+    assert outside.read_text(encoding="utf-8") == "mine\n"
+    assert (root / "briefings" / "eu-rok-security-dialogue-2024-11.yaml").is_file()
