@@ -8,16 +8,19 @@ that build last made and a manifest:
   engine's and the theme's, the build's options, and every byte of ``mkdocs.yml`` and
   ``templates/``. When it differs, nothing is reused.
 - ``pages``: each generated page's key (:func:`page_key`: a hash of everything the theme
-  shows of it); ``files``: every file of the site the engine wrote.
+  shows of it) and its records' (:func:`depends_key`); ``files``: every file the engine
+  was handed for the site (pages, static pages, assets), whose files a later build
+  removes when they are gone.
 
-An incremental build starts from a copy of that site (hard links: no data is copied),
-renders every page, and builds again, through the engine, only the pages whose key
+An incremental build starts from that site, renders only the pages whose records changed
+(or that list them all), and builds again, through the engine, only the pages whose key
 changed; files of pages that are gone are removed. The result is the site a clean build
 makes, byte for byte (the suite checks it after each kind of edit).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -63,19 +66,24 @@ class Built(typing.NamedTuple):
 
 class RecordDigests:
     """A hash of each record's files (``briefings/x.yaml``; ``sources/x``: its text and
-    metadata), read when first asked for, or taken from a :class:`.repo.LoadCache`."""
+    metadata): of the bytes the records were loaded from (``repo``; a preview's
+    :class:`.repo.LoadCache` for the files it did not read again), else read when first
+    asked for. (A file saved during a build then has the hash of what the build showed,
+    and the next build sees the change.)"""
 
-    def __init__(self, root: Path, loaded=None) -> None:
+    def __init__(self, root: Path, repo=None, loaded=None) -> None:
         self.root = root
         self.known: dict[str, str] = {}
-        self.loaded = loaded
+        self.repo, self.loaded = repo, loaded
 
     def __getitem__(self, key: str) -> str:
         found = self.known.get(key)
+        paths = [key] if key.endswith(".yaml") else [f"{key}.txt", f"{key}.yaml"]
+        if found is None and self.repo is not None and all(path in self.repo.digests for path in paths):
+            found = self.known[key] = "+".join(self.repo.digests[path] for path in paths)
         if found is None and self.loaded is not None and key in self.loaded.entries:
             found = self.known[key] = self.loaded.entries[key][1].hex()
         if found is None:
-            paths = [key] if key.endswith(".yaml") else [f"{key}.txt", f"{key}.yaml"]
             digest = hashlib.blake2b(digest_size=16)
             for path in paths:
                 try:
@@ -106,20 +114,33 @@ def _version(name: str) -> str:
         return "-"
 
 
-def build_key(root: Path, options: dict) -> str:
-    """What every page of a build depends on besides its own records (see the module)."""
+#: The libraries whose version changes what a page looks like.
+LIBRARIES = ("mkdocs-material", "pymdown-extensions", "markdown", "jinja2", "markupsafe", "nh3", "pagefind",
+             "pagefind-bin-extended")
+
+
+def build_key(root: Path, options: dict, docs_dir: Path | None = None) -> str:
+    """What every page of a build depends on besides its own records (see the module):
+    this tool's code, the engine's, the theme's and the libraries' versions, the build's
+    options, ``mkdocs.yml``, ``templates/`` and the static pages (``docs_dir``)."""
+    import sys
+
     import mkdocs
 
     digest = hashlib.blake2b(digest_size=16)
-    stamp = {"format": FORMAT, "tool": __version__, "engine": [mkdocs.__name__, _version(mkdocs.__name__)],
-             "theme": _version("mkdocs-material"), "options": options}
+    stamp = {"format": FORMAT, "tool": __version__, "python": sys.version,
+             "engine": [mkdocs.__name__, _version(mkdocs.__name__)],
+             "libraries": {name: _version(name) for name in LIBRARIES}, "options": options}
     digest.update(json.dumps(stamp, sort_keys=True).encode())
-    paths = [root / "mkdocs.yml"]
-    templates = root / "templates"
-    if templates.is_dir():
-        paths += sorted(path for path in templates.rglob("*") if path.is_file())
-    for path in paths:
-        digest.update(str(path.relative_to(root)).encode("utf-8", "surrogateescape") + b"\0")
+    code = Path(__file__).resolve().parent
+    files = [(f"code/{path.relative_to(code)}", path) for path in sorted(code.rglob("*.py"))]
+    files.append(("mkdocs.yml", root / "mkdocs.yml"))
+    for name, folder in (("templates", root / "templates"), ("docs", docs_dir)):
+        if folder is not None and folder.is_dir():
+            files += [(f"{name}/{path.relative_to(folder)}", path)
+                      for path in sorted(folder.rglob("*")) if path.is_file()]
+    for name, path in files:
+        digest.update(name.encode("utf-8", "surrogateescape") + b"\0")
         try:
             digest.update(path.read_bytes())
         except OSError:
@@ -142,10 +163,10 @@ class Previous:
 class BuildCache:
     """The cache of one kind of build of the repository at ``root``."""
 
-    def __init__(self, root: Path, options: dict) -> None:
+    def __init__(self, root: Path, options: dict, docs_dir: Path | None = None) -> None:
         name = hashlib.blake2b(json.dumps(options, sort_keys=True).encode(), digest_size=6).hexdigest()
         self.folder = root / FOLDER / name
-        self.key = build_key(root, options)
+        self.key = build_key(root, options, docs_dir)
 
     def previous(self) -> Previous:
         """The last build of this kind, when it was made with the same key (and the cache
@@ -160,9 +181,12 @@ class BuildCache:
         if not isinstance(data, dict) or data.get("key") != self.key or not site.is_dir():
             return Previous()
         try:
-            pages = {path: Built(*built) for path, built in data.get("pages", {}).items()}
-            files = set(data.get("files", []))
+            pages = {path: Built(*built) for path, built in data.get("pages", {}).items()
+                     if isinstance(built, list) and all(isinstance(part, (str, type(None))) for part in built)}
+            files = {name for name in data.get("files", []) if isinstance(name, str)}
         except (TypeError, AttributeError):
+            return Previous()
+        if not _plain(site):
             return Previous()
         search = data.get("search")
         if not (isinstance(search, list) and all(isinstance(key, str) for key in search)):
@@ -178,6 +202,11 @@ class BuildCache:
             _next(self.folder, staging).write_text(json.dumps(manifest), encoding="utf-8")
         except OSError:
             pass  # a cache that cannot be written is no cache
+
+    @staticmethod
+    def discard(folder: Path, staging: Path) -> None:
+        """Forget the manifest a build that failed prepared."""
+        _next(folder, staging).unlink(missing_ok=True)
 
     @staticmethod
     def take(folder: Path, staging: Path) -> bool:
@@ -204,7 +233,8 @@ class BuildCache:
         try:
             shutil.rmtree(staging, ignore_errors=True)
             manifest = json.loads(prepared.read_text(encoding="utf-8"))
-            prepared.unlink()
+            for left in folder.glob("manifest.next*.json"):  # (this build's, and any a killed build left)
+                left.unlink(missing_ok=True)
             (folder / MANIFEST).unlink(missing_ok=True)  # (no manifest: a half-saved cache is never read)
             if old is not None and old.is_dir() and not old.is_symlink():
                 mirror(site, old)
@@ -220,6 +250,42 @@ class BuildCache:
         finally:
             if old is not None:
                 shutil.rmtree(old, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def locked(folder: Path):
+    """Hold the cache ``folder``'s lock: one build at a time reads or replaces it."""
+    try:
+        import fcntl
+    except ImportError:  # (no such locks here: builds of one kind at once are rare)
+        yield
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(folder / ".lock", "a+b")
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def _plain(site: Path) -> bool:
+    """Whether ``site`` holds only folders and regular files (no link that could lead a
+    build outside it)."""
+    folders = [site]
+    try:
+        while folders:
+            with os.scandir(folders.pop()) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(Path(entry.path))
+                    elif not entry.is_file(follow_symlinks=False):
+                        return False
+    except OSError:
+        return False
+    return True
 
 
 def committed(folder: Path) -> bool:

@@ -16,6 +16,7 @@ plugins:
 from __future__ import annotations
 
 import dataclasses
+import filecmp
 import functools
 import gc
 import html
@@ -66,6 +67,17 @@ class _GeneratedFile(File):
     def is_modified(self) -> bool:
         page = self.page
         return page.modified() if isinstance(page, _GeneratedPage) else True
+
+
+class _OriginalFile(File):
+    """The original capture of a source (a PDF), published beside its page: copied again
+    when its bytes differ from the copy in the site (a file moved in keeps an older time)."""
+
+    def is_modified(self) -> bool:
+        try:
+            return not filecmp.cmp(self.abs_src_path, self.abs_dest_path, shallow=False)
+        except OSError:
+            return True
 
 
 class _StaticPageFile(File):
@@ -125,7 +137,7 @@ class _GeneratedPage(Page):
         return True
 
     def built(self) -> Built:
-        if self.waits and self.key is None:  # not built: as it was, to be compared again
+        if self.waits and self.key is None and self.previous is not None:  # not built: as it was
             return self.previous
         return Built(self.key or "", self.depends)
 
@@ -266,7 +278,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         from .capture.originals import published  # PDF originals, beside their source's page
 
         for uri, path in published(self.index.sources.values(), self.root):
-            self._add(files, config, File.generated(config, uri, abs_src_path=str(path)))
+            self._add(files, config, _OriginalFile.generated(config, uri, abs_src_path=str(path)))
         preview, first_pass = self.preview, None
         if preview is not None:
             self.previous = preview.built
@@ -281,6 +293,8 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
             self.frozen = True
         if self.previous is not None:
             for file in files.documentation_pages():
+                if file.generated_by or file.abs_src_path is None:
+                    continue  # (a page another plugin made: it says itself whether it changed)
                 files.remove(file)
                 files.append(_StaticPageFile(file.src_uri, file.src_dir, file.dest_dir, file.use_directory_urls,
                                              inclusion=file.inclusion))
@@ -331,7 +345,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         # Every page is read now; an incremental build writes only those it read again.
         self.progress.start(WRITE, sum(1 for file in files.documentation_pages() if file.page.content is not None))
         self.outputs = {file.dest_uri for file in files}
-        if self.previous is not None:
+        if self.previous is not None and self.preview is None:  # (a preview's site is its own)
             self._unlink_rewritten(files, config)
         return env
 

@@ -163,7 +163,9 @@ _JOINERS = "'"
 # "non-lethal aid", nor "15 people" of "10-15 people"). The normalised text writes every
 # dash as "-", so which it was is asked of the original (``hyphen``, see Mapped.hyphen): a
 # dash written without spaces separates words ("time—including"), as "--" does.
-HYPHENS = "-‐‑﹣－"
+HYPHENS = "-\u2010\u2011\ufe63\uff0d"
+_NUMBER_DASHES = "\u2012\u2013\u2212"  # figure dash, en dash, minus: between digits, one number
+_SIGNS = "-\u2212\ufe63\uff0d"  # before a digit (and no letter or digit before): a number's sign
 
 #: Whether the "-" at an index of a normalised text stands for a hyphen of the original.
 Hyphen = Callable[[int], bool]
@@ -174,8 +176,11 @@ def _inside(text: str, index: int, hyphen: Hyphen | None = None) -> bool:
     before, after = text[index - 1], text[index]
     if before == "-" or after == "-":
         dash = index - 1 if before == "-" else index
-        return (hyphen is not None and 0 < dash < len(text) - 1 and text[dash - 1].isalnum()
-                and text[dash + 1].isalnum() and hyphen(dash))
+        if hyphen is None or not 0 <= dash < len(text) - 1:
+            return False
+        left, right = dash > 0 and text[dash - 1].isalnum(), text[dash + 1]
+        # between two words; or a number's sign, where a quote would begin after it
+        return ((left and right.isalnum()) or (dash == index - 1 and not left and right.isdigit())) and hyphen(dash)
     if before in _MID:
         return index > 1 and text[index - 2].isdigit() and after.isdigit()
     if after in _MID:
@@ -424,11 +429,18 @@ class Mapped:
         return at if self.visible is None else self.visible[at]
 
     def hyphen(self, index: int) -> bool:
-        """Whether the "-" at ``text[index]`` was one hyphen in ``original`` (not a dash, not "--")."""
+        """Whether the "-" at ``text[index]`` was one hyphen in ``original`` (not a dash, not
+        "--"), a figure dash, en dash or minus between digits ("10–15": a range), or the sign
+        of a number ("-5")."""
         at = self.origin(index)
         following = self.origin(index + 1)
-        return (self.original[at] in HYPHENS
-                and all(c in _FORMAT_SET for c in self.original[at + 1:following]))
+        char, text = self.original[at], self.text
+        right = text[index + 1] if index + 1 < len(text) else ""
+        if index > 0 and text[index - 1].isalnum():
+            joins = char in HYPHENS or (char in _NUMBER_DASHES and text[index - 1].isdigit() and right.isdigit())
+        else:  # a minus sign: "-5" is not "5"
+            joins = char in _SIGNS and right.isdigit()
+        return joins and all(c in _FORMAT_SET for c in self.original[at + 1:following])
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The span of ``original`` that produced ``text[start:end]``, trimmed of spaces."""

@@ -124,6 +124,8 @@ class Repository:
     briefings: list[Briefing] = field(default_factory=list)
     sources: dict[str, Source] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: A hash of the bytes each file (``briefings/x.yaml``, ``sources/x.txt``) was loaded from.
+    digests: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -253,6 +255,7 @@ def _read(repo: Repository, rel: str, path: Path, limit: int) -> bytes | None:
     except OSError as exc:
         repo.diagnostics.append(make(UNREADABLE, rel, 1, 1, f"cannot read {rel}: {exc.strerror or exc}"))
         return None
+    repo.digests[rel] = hashlib.blake2b(data, digest_size=16).hexdigest()
     return data
 
 

@@ -39,6 +39,8 @@ BUNDLE = "pagefind"
 #: Characters of page text per part: Pagefind peaks at about 160 MiB on these, and two
 #: parts side by side stay well under the 1 GiB a build may take.
 PART_TEXT = 4_000_000
+#: Pagefind runs side by side: two, or one on a single core (memory: two parts at a time).
+WORKERS = max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 #: Leave out of the index: heading permalinks, citation backlinks, citation markers.
 EXCLUDE = ".headerlink, .brf-backrefs, a.citation"
 #: What a secondary part keeps: Pagefind's primary bundle serves the script and WebAssembly.
@@ -98,11 +100,21 @@ def partition(pages: list[IndexedPage], part_text: int) -> list[list[IndexedPage
 
 
 def part_key(pages: list[IndexedPage]) -> str:
-    """What a part's index depends on: its pages' paths and bytes."""
+    """What a part's index depends on: its pages' paths and bytes, and how Pagefind runs."""
     digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{_pagefind_version()}\0{EXCLUDE}\0".encode())
     for page in pages:
         digest.update(page.path.encode("utf-8", "surrogateescape") + b"\0" + page.digest)
     return digest.hexdigest()
+
+
+def _pagefind_version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(BUNDLE)
+    except metadata.PackageNotFoundError:
+        return "-"
 
 
 def _link_tree(site: Path, pages: list[IndexedPage], tree: Path) -> None:
@@ -170,11 +182,11 @@ def index_site(site: Path, part_text: int = PART_TEXT, progress: Progress = SILE
     progress.advance(sum(len(parts[number]) for number in range(len(parts)) if number not in stale))
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
-    workers = workers or len(os.sched_getaffinity(0))
+    workers = workers or WORKERS
     queue = [(number, parts[number]) for number in stale]
     running: list[_Run] = []
     try:
-        _remove_parts(bundle, keep=set(range(len(parts))) - set(stale), parts=len(previous))
+        _remove_parts(bundle, keep=set(range(len(parts))) - set(stale))
         while queue or running:
             while queue and len(running) < workers:
                 number, pages = queue.pop(0)
@@ -202,7 +214,7 @@ def index_site(site: Path, part_text: int = PART_TEXT, progress: Progress = SILE
     return keys
 
 
-def _remove_parts(bundle: Path, keep: set[int], parts: int) -> None:
+def _remove_parts(bundle: Path, keep: set[int]) -> None:
     """Remove from ``bundle`` the index of every part not in ``keep`` (the first part's is
     the bundle's own files; a part beyond the new count goes too)."""
     if not bundle.exists():

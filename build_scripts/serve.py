@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .render import template_failure
-from .site import BuildFailed, _aborted, _dirty_notice_dropped, _engine_log, load_config, mkdocs_logging
+from .site import BuildFailed, aborted, dirty_notice_dropped, engine_log, load_config, mkdocs_logging
 
 #: The preview's report of its last rebuild, in its site: ``{"error": null or why it failed}``.
 STATUS = "briefings-preview.json"
@@ -119,7 +119,7 @@ def _errors_logged():
             errors.append(record.getMessage())
 
     handler = Collect(logging.ERROR)
-    logger = _engine_log()
+    logger = engine_log()
     logger.addHandler(handler)
     try:
         yield errors
@@ -165,15 +165,15 @@ def serve(root: Path, *, dev_addr: str | None = None, max_marking: str | None = 
     """
     from mkdocs.livereload import LiveReloadServer
 
-    log = _engine_log(".plugins.briefings")
+    log = engine_log(".plugins.briefings")
     work = Path(tempfile.mkdtemp(prefix="briefings-serve-"))
     site_dir, again = work / "site", work / "again"  # (a file written into again/: rebuild once more)
     again.mkdir()
     builder = PreviewBuilder(root, site_dir, max_marking=max_marking, dev_addr=dev_addr)
     builder.preview.reported.update(shown or ())
     try:
-        with mkdocs_logging(verbose=False), _dirty_notice_dropped():
-            _engine_log().setLevel(logging.INFO)
+        with mkdocs_logging(verbose=False), dirty_notice_dropped():
+            engine_log().setLevel(logging.INFO)
             config = builder.config()
             host, port = config.dev_addr
             mount_path = urllib.parse.urlsplit(config.site_url or "/").path
@@ -194,7 +194,7 @@ def serve(root: Path, *, dev_addr: str | None = None, max_marking: str | None = 
                 except Exception as exc:  # never let the server wait for a build that will not come
                     failed = True
                     error = _failure(exc, root)
-                    if _aborted(exc) and errors:  # MkDocs logged the reason, then gave up
+                    if aborted(exc) and errors:  # MkDocs logged the reason, then gave up
                         error = errors[-1]
                     _say_status(site_dir, error)
                     log.error(f"the preview was not rebuilt: {error}")
@@ -204,7 +204,7 @@ def serve(root: Path, *, dev_addr: str | None = None, max_marking: str | None = 
                 _say_status(site_dir, None)
                 log.info(f"rebuilt {done['rebuilt']} page(s) in {done['seconds']:.2f} s"
                          + ("; now the pages that show them" if done["pending"] else ""))
-                if done["pending"]:  # once the browsers have reloaded
+                if done["pending"]:  # (the server reloads the browsers, then rebuilds again)
                     (again / "pass").write_text(str(time.monotonic_ns()), encoding="utf-8")
 
             server = LiveReloadServer(builder=rebuild, host=host, port=port, root=str(site_dir),

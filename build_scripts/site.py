@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import sitedir
-from .cache import BuildCache, Previous, link_tree
+from .cache import BuildCache, Previous, link_tree, locked
 from .checks import Result
 from .interrupt import deferred
 from .progress import INDEX, RENDER, SILENT, SWAP, Progress
@@ -29,7 +29,7 @@ from .search import SearchIndexError, index_site
 OFFLINE_PLUGIN = "material/offline"
 
 
-def _engine_log(name: str = "") -> logging.Logger:
+def engine_log(name: str = "") -> logging.Logger:
     """The engine's logger ``name`` (MkDocs logs as ``mkdocs``, ProperDocs as ``properdocs``)."""
     import mkdocs
 
@@ -43,7 +43,7 @@ class BuildFailed(Exception):
     logged = False
 
 
-def _aborted(exc: BaseException) -> bool:
+def aborted(exc: BaseException) -> bool:
     """Whether the engine gave up after logging why (its ``Abort``)."""
     from mkdocs.exceptions import Abort
 
@@ -53,7 +53,7 @@ def _aborted(exc: BaseException) -> bool:
 @contextmanager
 def mkdocs_logging(verbose: bool = False):
     """Show MkDocs' messages as its own command line does (warnings and errors by default)."""
-    logger = _engine_log()
+    logger = engine_log()
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
     old_level, old_propagate = logger.level, logger.propagate
@@ -131,8 +131,8 @@ class _DirtyNotice(logging.Filter):
 
 
 @contextmanager
-def _dirty_notice_dropped():
-    logger, notice = _engine_log(".commands.build"), _DirtyNotice()
+def dirty_notice_dropped():
+    logger, notice = engine_log(".commands.build"), _DirtyNotice()
     logger.addFilter(notice)
     try:
         yield
@@ -142,13 +142,14 @@ def _dirty_notice_dropped():
 
 def build_cache(root: Path, config, offline: bool) -> BuildCache:
     """The cache of this kind of build: keyed by what the engine's configuration holds
-    beyond ``mkdocs.yml`` itself (the command line's options, the environment's values)."""
+    beyond ``mkdocs.yml`` itself (the command line's options, the environment's values),
+    and by the static pages of its docs folder."""
     options = {name: repr(value) for name, value in sorted(config.items())
                if name not in ("site_dir", "config_file_path", "plugins", "theme", "strict", "dev_addr")}
     options["plugins"] = {name: repr(sorted(dict(plugin.config).items()))
                           for name, plugin in config.plugins.items() if hasattr(plugin, "config")}
     options["offline"] = offline
-    return BuildCache(root, options)
+    return BuildCache(root, options, Path(config.docs_dir))
 
 
 def build(root: Path, *, site_dir: Path | None = None, max_marking: str | None = None,
@@ -191,18 +192,21 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
         plugin.progress = progress
         del checked  # the plugin lets go of the records once the site is written
         try:
-            cache = build_cache(root, config, offline)
-            previous = _start_from(cache, cache.previous() if incremental and _pagefind(config) else Previous(),
-                                   staging)
+            cache = build_cache(root, config, offline) if _incremental(config) else None
+            previous = Previous()
+            if cache is not None and incremental:
+                with locked(cache.folder):
+                    previous = _start_from(cache, cache.previous(), staging)
             plugin.previous = previous.pages if previous.site is not None else None
-            with _dirty_notice_dropped():
+            with dirty_notice_dropped():
                 mkdocs_build(config, dirty=previous.site is not None)
             _remove_stale(staging, previous.files - plugin.outputs)
-            cache.prepare(plugin.built(), plugin.outputs, staging)
+            if cache is not None:
+                cache.prepare(plugin.built(), plugin.outputs, staging)
         except (MkDocsException, OSError) as exc:
             shutil.rmtree(staging, ignore_errors=True)
             failed = BuildFailed(str(exc) or type(exc).__name__)
-            failed.logged = _aborted(exc)
+            failed.logged = aborted(exc)
             raise failed from None
         except Exception as exc:  # a theme template's own code failed (or the watchdog stopped it)
             shutil.rmtree(staging, ignore_errors=True)
@@ -218,15 +222,24 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
     progress.finish()  # (the pages are written)
     # as on_config left it: offline builds and previews use Material's search
     return Staged(staging, target, plugin.config.search == "pagefind", plugin.config.search_part_text,
-                  cache.folder, previous.search)
+                  None if cache is None else cache.folder, previous.search)
 
 
-def _pagefind(config) -> bool:
-    """Whether the site searches with Pagefind, which indexes the built site whole. (Material's
-    search indexes the pages as the engine builds them: an incremental build, which builds
-    only the pages that changed, would leave the others out; such builds are clean.)"""
+#: The plugins an incremental build may run with: they write nothing into the site but
+#: through the engine (whose files are replaced, never written into).
+INCREMENTAL_PLUGINS = frozenset({"briefings", "search", "material/search", "offline", "material/offline"})
+
+
+def _incremental(config) -> bool:
+    """Whether a build of ``config`` may start from the previous one (see :mod:`.cache`).
+
+    Not when the site searches with Material's search, which indexes the pages as the
+    engine builds them (the others would be left out), nor when ``nav:`` is not set (the
+    navigation then lists every page, by a title known only once it is read), nor with a
+    plugin that may write into the site by itself."""
     offline = config.plugins.get(OFFLINE_PLUGIN)
-    return config.plugins["briefings"].config.search == "pagefind" and not (offline and offline.config.enabled)
+    return (config.plugins["briefings"].config.search == "pagefind" and not (offline and offline.config.enabled)
+            and config.nav is not None and set(config.plugins) <= INCREMENTAL_PLUGINS)
 
 
 def _start_from(cache: BuildCache, previous: Previous, staging: Path) -> Previous:
@@ -237,7 +250,7 @@ def _start_from(cache: BuildCache, previous: Previous, staging: Path) -> Previou
     try:
         link_tree(previous.site, staging)
     except OSError:  # (a cache that cannot be read is no cache)
-        shutil.rmtree(staging)
+        shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
         sitedir.mark(staging)
         return Previous()
@@ -290,17 +303,25 @@ def finish(staged: Staged, progress: Progress = SILENT) -> Path:
                               "did not build; move them away, then build again")
         old = _swap(staged.staging, staged.target)
         if staged.cache is not None:
-            BuildCache.commit(staged.cache, staged.staging, staged.target, search, old)
+            with locked(staged.cache):
+                BuildCache.commit(staged.cache, staged.staging, staged.target, search, old)
         elif old is not None:
             shutil.rmtree(old, ignore_errors=True)
         progress.finish()
     except (OSError, SearchIndexError) as exc:
-        shutil.rmtree(staged.staging, ignore_errors=True)
+        _discard(staged)
         raise BuildFailed(str(exc) or type(exc).__name__) from None
     except BaseException:
-        shutil.rmtree(staged.staging, ignore_errors=True)
+        _discard(staged)
         raise
     return staged.target
+
+
+def _discard(staged: Staged) -> None:
+    """Remove what a build that failed staged, its prepared manifest included."""
+    shutil.rmtree(staged.staging, ignore_errors=True)
+    if staged.cache is not None:
+        BuildCache.discard(staged.cache, staged.staging)
 
 
 def _release_memory() -> None:

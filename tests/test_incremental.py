@@ -202,8 +202,7 @@ def test_a_cache_committed_to_git_is_never_used(example, capsys, tmp_path):
     subprocess.run([*git, "add", "-f", ".briefings-cache", "briefings", "sources", "templates", "mkdocs.yml"],
                    check=True)
     subprocess.run([*git, "commit", "-qm", "planted"], check=True)
-    edit_source(root)  # (any edit: the planted page's own records are unchanged)
-    build(capsys, root)
+    build(capsys, root)  # (nothing changed: a cache in use would keep the planted page)
     assert "planted" not in (site / "briefings" / "dprk-russia-alignment-2024-11" / "index.html").read_text(
         encoding="utf-8")
     build(capsys, root, "--clean", "--site-dir", str(tmp_path / "clean"))
@@ -233,9 +232,55 @@ def test_a_tampered_manifest_removes_nothing_outside_the_site(example, capsys, t
     outside = tmp_path / "keep.txt"
     outside.write_text("mine\n", encoding="utf-8")
     data = json.loads(manifest.read_text(encoding="utf-8"))
-    data["files"] += [str(outside), "../../keep.txt", "../" * 8 + str(outside).lstrip("/"), "briefings"]
+    data["files"] += [str(outside), "../../keep.txt", "../" * 8 + str(outside).lstrip("/"), "briefings", 1, None]
     manifest.write_text(json.dumps(data), encoding="utf-8")
-    (root / "site" / "briefings").mkdir(exist_ok=True)
     build(capsys, root)
     assert outside.read_text(encoding="utf-8") == "mine\n"
-    assert (root / "briefings" / "eu-rok-security-dialogue-2024-11.yaml").is_file()
+    assert (root / "site" / "briefings" / "eu-rok-security-dialogue-2024-11" / "index.html").is_file()
+
+
+def test_a_cached_site_holding_a_link_is_not_used(example, capsys, tmp_path):
+    root = example.root
+    build(capsys, root)
+    (manifest,) = root.glob(".briefings-cache/*/manifest.json")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "index.html").write_text("mine\n", encoding="utf-8")
+    page = manifest.parent / "site" / "tags"
+    shutil.rmtree(page)
+    page.symlink_to(elsewhere)  # a build that followed it would write outside the site
+    edit_briefing(root)
+    build(capsys, root)
+    assert (elsewhere / "index.html").read_text(encoding="utf-8") == "mine\n"
+    build(capsys, root, "--clean", "--site-dir", str(tmp_path / "clean"))
+    assert tree(root / "site") == tree(tmp_path / "clean")
+
+
+def test_without_a_nav_every_build_is_clean(example, capsys, tmp_path):
+    """The navigation then lists every page by its title, known once the page is read."""
+    root, site = example.root, example.root / "site"
+    config = root / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    start = text.index("\nnav:")
+    end = text.index("\nplugins:")
+    config.write_text(text[:start] + text[end:], encoding="utf-8")
+    build(capsys, root)
+    add_briefing(root)
+    build(capsys, root)
+    build(capsys, root, "--clean", "--site-dir", str(tmp_path / "clean"))
+    assert tree(site) == tree(tmp_path / "clean")
+
+
+def test_the_cache_key_holds_the_code_and_the_libraries(example, monkeypatch, tmp_path):
+    from build_scripts import cache
+
+    code = tmp_path / "code"
+    shutil.copytree(Path(cache.__file__).parent, code, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "__file__", str(code / "cache.py"))
+    key = cache.build_key(example.root, {})
+    assert cache.build_key(example.root, {}) == key
+    (code / "render.py").open("a", encoding="utf-8").write("\n# a fix\n")
+    assert cache.build_key(example.root, {}) != key
+    key = cache.build_key(example.root, {})
+    monkeypatch.setattr(cache, "_version", lambda name: "9.9" if name == "nh3" else "1.0")
+    assert cache.build_key(example.root, {}) != key

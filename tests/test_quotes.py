@@ -188,6 +188,13 @@ def matches(quote: str, source: str) -> bool:
     ("lethal aid", "non - lethal aid", True),  # a dash between spaces
     ("including the energy", "time--including the energy", True),  # "--" is a dash
     ("including the energy", "time\u2013including the energy", True),
+    ("15 people", "10\u201315 people", False),  # an en dash between digits: a range, one number
+    ("15 people", "10\u221215 people", False),
+    ("5 \u00b0C", "\u22125 \u00b0C", False),  # a number's sign: "5" is not "-5"
+    ("5 degrees", "at -5 degrees", False),
+    ("5 degrees", "at (-5 degrees)", False),
+    ("-5 degrees", "at -5 degrees", True),
+    ("5 degrees", "at - 5 degrees", True),
     ("We can ... win this war", "We can't win this war", False),  # an apostrophe joins letters
     ("We can win", "We can\u2019t win", False),
     ("t win", "We can't win", False),
