@@ -300,7 +300,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
                                              inclusion=file.inclusion))
         renderer = Renderer(self.index, templates, config.use_directory_urls, preview.env if preview else None)
         titles = _nav_titles(config.nav)
-        digests = RecordDigests(self.root, preview.cache if preview else None)
+        digests = RecordDigests(self.root, self.checked[0] if self.checked else None, preview.cache if preview else None)
         self.pages, self.rendered = {}, 0
         for plan in plan_pages(self.index):
             new = functools.partial(_GeneratedFile.generated, config, plan.path, content="")
