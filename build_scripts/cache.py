@@ -95,6 +95,19 @@ class RecordDigests:
         return found
 
 
+def nav_key(items) -> str:
+    """A hash of the navigation every page shows: each entry's kind, title and address."""
+    digest = hashlib.blake2b(digest_size=16)
+    pending = list(items)
+    while pending:
+        item = pending.pop(0)
+        children = getattr(item, "children", None) or []
+        digest.update(json.dumps([type(item).__name__, item.title, getattr(item, "url", None),
+                                  len(children)]).encode() + b"\0")
+        pending[:0] = children
+    return digest.hexdigest()
+
+
 def depends_key(plan, title: str | None, digests: RecordDigests) -> str | None:
     """A hash of what a page shows, when its plan names the records (see :class:`.render.PagePlan`):
     the same records through the same templates make the same page."""
@@ -119,10 +132,11 @@ LIBRARIES = ("mkdocs-material", "pymdown-extensions", "markdown", "jinja2", "mar
              "pagefind-bin-extended")
 
 
-def build_key(root: Path, options: dict, docs_dir: Path | None = None) -> str:
+def build_key(root: Path, options: dict, folders: list[Path] = ()) -> str:
     """What every page of a build depends on besides its own records (see the module):
     this tool's code, the engine's, the theme's and the libraries' versions, the build's
-    options, ``mkdocs.yml``, ``templates/`` and the static pages (``docs_dir``)."""
+    options, ``mkdocs.yml``, ``templates/`` and the other ``folders`` of templates and
+    static pages (the docs folder, the theme's ``custom_dir``)."""
     import sys
 
     import mkdocs
@@ -135,9 +149,9 @@ def build_key(root: Path, options: dict, docs_dir: Path | None = None) -> str:
     code = Path(__file__).resolve().parent
     files = [(f"code/{path.relative_to(code)}", path) for path in sorted(code.rglob("*.py"))]
     files.append(("mkdocs.yml", root / "mkdocs.yml"))
-    for name, folder in (("templates", root / "templates"), ("docs", docs_dir)):
-        if folder is not None and folder.is_dir():
-            files += [(f"{name}/{path.relative_to(folder)}", path)
+    for number, folder in enumerate([root / "templates", *folders]):
+        if folder.is_dir():
+            files += [(f"{number}:{folder}/{path.relative_to(folder)}", path)
                       for path in sorted(folder.rglob("*")) if path.is_file()]
     for name, path in files:
         digest.update(name.encode("utf-8", "surrogateescape") + b"\0")
@@ -158,15 +172,17 @@ class Previous:
     site: Path | None = None
     #: The keys of its search index's parts (see :mod:`.search`).
     search: list[str] | None = None
+    #: A hash of its navigation (see :func:`nav_key`).
+    nav: str | None = None
 
 
 class BuildCache:
     """The cache of one kind of build of the repository at ``root``."""
 
-    def __init__(self, root: Path, options: dict, docs_dir: Path | None = None) -> None:
+    def __init__(self, root: Path, options: dict, folders: list[Path] = ()) -> None:
         name = hashlib.blake2b(json.dumps(options, sort_keys=True).encode(), digest_size=6).hexdigest()
         self.folder = root / FOLDER / name
-        self.key = build_key(root, options, docs_dir)
+        self.key = build_key(root, options, folders)
 
     def previous(self) -> Previous:
         """The last build of this kind, when it was made with the same key (and the cache
@@ -186,19 +202,20 @@ class BuildCache:
             files = {name for name in data.get("files", []) if isinstance(name, str)}
         except (TypeError, AttributeError):
             return Previous()
-        if not _plain(site):
+        if not _intact(site, data.get("stamps")):
             return Previous()
         search = data.get("search")
         if not (isinstance(search, list) and all(isinstance(key, str) for key in search)):
             search = None
-        return Previous(pages, files, site, search)
+        nav = data.get("nav") if isinstance(data.get("nav"), str) else None
+        return Previous(pages, files, site, search, nav)
 
-    def prepare(self, pages: dict[str, Built], files: set[str], staging: Path) -> None:
+    def prepare(self, pages: dict[str, Built], files: set[str], staging: Path, nav: str | None = None) -> None:
         """Write the manifest of the build just made, for :meth:`commit` once it is swapped in."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             _ignored_by_git(self.folder.parent)
-            manifest = {"key": self.key, "pages": pages, "files": sorted(files)}
+            manifest = {"key": self.key, "pages": pages, "files": sorted(files), "nav": nav}
             _next(self.folder, staging).write_text(json.dumps(manifest), encoding="utf-8")
         except OSError:
             pass  # a cache that cannot be written is no cache
@@ -244,7 +261,8 @@ class BuildCache:
                 link_tree(site, staging)
             shutil.rmtree(folder / "site", ignore_errors=True)
             staging.rename(folder / "site")
-            (folder / MANIFEST).write_text(json.dumps({**manifest, "search": search}), encoding="utf-8")
+            kept = {**manifest, "search": search, "stamps": stamps(folder / "site")}
+            (folder / MANIFEST).write_text(json.dumps(kept), encoding="utf-8")
         except (OSError, ValueError):
             shutil.rmtree(staging, ignore_errors=True)
         finally:
@@ -253,11 +271,13 @@ class BuildCache:
 
 
 @contextlib.contextmanager
-def locked(folder: Path):
-    """Hold the cache ``folder``'s lock: one build at a time reads or replaces it."""
+def locked(folder: Path | None):
+    """Hold the lock of ``folder`` (a cache's: one build at a time reads or replaces it)."""
     try:
         import fcntl
     except ImportError:  # (no such locks here: builds of one kind at once are rare)
+        fcntl = None
+    if fcntl is None or folder is None:
         yield
         return
     try:
@@ -271,9 +291,10 @@ def locked(folder: Path):
         yield
 
 
-def _plain(site: Path) -> bool:
-    """Whether ``site`` holds only folders and regular files (no link that could lead a
-    build outside it)."""
+def stamps(site: Path) -> dict[str, list[int]] | None:
+    """Each file of ``site`` with its size, modification time and inode; ``None`` when the
+    folder holds anything but folders and regular files (a link could lead a build outside)."""
+    found: dict[str, list[int]] = {}
     folders = [site]
     try:
         while folders:
@@ -281,11 +302,21 @@ def _plain(site: Path) -> bool:
                 for entry in entries:
                     if entry.is_dir(follow_symlinks=False):
                         folders.append(Path(entry.path))
-                    elif not entry.is_file(follow_symlinks=False):
-                        return False
+                    elif entry.is_file(follow_symlinks=False):
+                        st = entry.stat(follow_symlinks=False)
+                        found[os.path.relpath(entry.path, site)] = [st.st_size, st.st_mtime_ns, st.st_ino]
+                    else:
+                        return None
     except OSError:
-        return False
-    return True
+        return None
+    return found
+
+
+def _intact(site: Path, recorded) -> bool:
+    """Whether the cached ``site`` is as the build that kept it left it: no file written
+    into since (``site/`` shares its files with it: an edit there is an edit here), added
+    or removed, and no link in it."""
+    return recorded is not None and stamps(site) == recorded
 
 
 def committed(folder: Path) -> bool:

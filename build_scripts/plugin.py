@@ -39,7 +39,7 @@ from mkdocs.structure.toc import get_toc
 from mkdocs.utils import meta
 
 from . import sitedir
-from .cache import Built, RecordDigests, depends_key, page_key
+from .cache import Built, RecordDigests, depends_key, nav_key, page_key
 from .checks import Result, check_repository
 from .diagnostics import Severity
 from .index import build_index
@@ -220,6 +220,9 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         #: starts from (see :mod:`.cache`); ``None``: a clean build.
         self.previous: dict[str, Built] | None = None
         self.pages: dict[str, _GeneratedPage] = {}
+        #: The hash of the navigation of the build it starts from, and of this one's.
+        self.previous_nav: str | None = None
+        self.nav: str | None = None
         #: Every file of the site the engine writes (``dest_uri``), once the pages are read.
         self.outputs: set[str] = set()
 
@@ -281,7 +284,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
             self._add(files, config, _OriginalFile.generated(config, uri, abs_src_path=str(path)))
         preview, first_pass = self.preview, None
         if preview is not None:
-            self.previous = preview.built
+            self.previous, self.previous_nav = preview.built, preview.nav
             first_pass = preview.first_pass()
             preview.rebuilt = set()
             if preview.env is None:  # compiled templates are kept until a template changes
@@ -317,6 +320,18 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
             self.pages[plan.path] = page
         self.progress.set_total(len(files.documentation_pages()))
         return files
+
+    def on_nav(self, nav, *, config, files):
+        """Every page shows the navigation: when it changed (a title, an address, a page
+        come or gone), every page is built again."""
+        for path, title in _nav_titles(config.nav).items():
+            if title is None and path in self.pages:
+                self.pages[path].read_source(config)  # (its title, which the navigation shows)
+        self.nav = nav_key(nav.items)
+        if self.previous is not None and self.nav != self.previous_nav:
+            for page in self.pages.values():
+                page.previous = None
+        return nav
 
     def _render(self, renderer: Renderer, plan: PagePlan) -> RenderedPage:
         self._kick()
@@ -443,6 +458,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
             log.debug("search index written in %d part(s)", len(parts))
         if self.preview is not None:
             self.preview.built, self.preview.rendered = self.built(), self.rendered
+            self.preview.nav = self.nav
             if not any(page.held for page in self.pages.values()):
                 self.preview.carry = set()  # nothing waits for a second pass
             self.preview.merge_search_index(Path(config.site_dir) / "search" / "search_index.json")

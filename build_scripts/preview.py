@@ -63,6 +63,7 @@ class Preview:
         self.wait()
         #: What the previous rebuild made of each generated page (``None``: none before).
         self.built: dict[str, Built] | None = None
+        self.nav: str | None = None  # ... and the hash of its navigation
         self.files: dict = {}
         self.env = None
         self.search_docs: list[dict] | None = None

@@ -99,10 +99,12 @@ def partition(pages: list[IndexedPage], part_text: int) -> list[list[IndexedPage
     return [part for part in parts if part]
 
 
-def part_key(pages: list[IndexedPage]) -> str:
-    """What a part's index depends on: its pages' paths and bytes, and how Pagefind runs."""
+def part_key(pages: list[IndexedPage], device: int = 0) -> str:
+    """What a part's index depends on: its pages' paths and bytes, how Pagefind runs, and
+    the file system it reads them from (``device``: the order in which Pagefind finds the
+    files, which its index follows, is the file system's)."""
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(f"{_pagefind_version()}\0{EXCLUDE}\0".encode())
+    digest.update(f"{_pagefind_version()}\0{EXCLUDE}\0{device}\0".encode())
     for page in pages:
         digest.update(page.path.encode("utf-8", "surrogateescape") + b"\0" + page.digest)
     return digest.hexdigest()
@@ -174,7 +176,8 @@ def index_site(site: Path, part_text: int = PART_TEXT, progress: Progress = SILE
     """
     # (no page marked: Pagefind indexes every page whole, and so one part of them all)
     parts = partition(indexed_pages(site) or _every_page(site), part_text)
-    keys = [part_key(pages) for pages in parts]
+    device = os.stat(site).st_dev
+    keys = [part_key(pages, device) for pages in parts]
     bundle, work = site / BUNDLE, site / ".pagefind-parts"
     previous = previous if previous is not None and (bundle / PARTS_SCRIPT).is_file() else []
     stale = [number for number, key in enumerate(keys) if number >= len(previous) or previous[number] != key]

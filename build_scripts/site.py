@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import hashlib
 import logging
 import os
 import shutil
@@ -148,8 +149,12 @@ def build_cache(root: Path, config, offline: bool) -> BuildCache:
                if name not in ("site_dir", "config_file_path", "plugins", "theme", "strict", "dev_addr")}
     options["plugins"] = {name: repr(sorted(dict(plugin.config).items()))
                           for name, plugin in config.plugins.items() if hasattr(plugin, "config")}
+    options["theme"] = repr(sorted(dict(config.theme).items()))
     options["offline"] = offline
-    return BuildCache(root, options, Path(config.docs_dir))
+    folders = [Path(config.docs_dir), root / config.plugins["briefings"].config.templates]
+    if config.theme.custom_dir:
+        folders.append(Path(config.theme.custom_dir))
+    return BuildCache(root, options, folders)
 
 
 def build(root: Path, *, site_dir: Path | None = None, max_marking: str | None = None,
@@ -198,11 +203,12 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
                 with locked(cache.folder):
                     previous = _start_from(cache, cache.previous(), staging)
             plugin.previous = previous.pages if previous.site is not None else None
+            plugin.previous_nav = previous.nav
             with dirty_notice_dropped():
                 mkdocs_build(config, dirty=previous.site is not None)
             _remove_stale(staging, previous.files - plugin.outputs)
             if cache is not None:
-                cache.prepare(plugin.built(), plugin.outputs, staging)
+                cache.prepare(plugin.built(), plugin.outputs, staging, plugin.nav)
         except (MkDocsException, OSError) as exc:
             shutil.rmtree(staging, ignore_errors=True)
             failed = BuildFailed(str(exc) or type(exc).__name__)
@@ -301,12 +307,15 @@ def finish(staged: Staged, progress: Progress = SILENT) -> Path:
         if not sitedir.replaceable(staged.target):
             raise BuildFailed(f"{staged.target} was changed during the build: it holds files that briefings "
                               "did not build; move them away, then build again")
-        old = _swap(staged.staging, staged.target)
-        if staged.cache is not None:
-            with locked(staged.cache):
-                BuildCache.commit(staged.cache, staged.staging, staged.target, search, old)
-        elif old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        # (another build into the same folder, of another kind, swaps in after this one has
+        # kept its own site: the cache of a public build never holds another build's pages)
+        with locked(_target_lock(staged)):
+            old = _swap(staged.staging, staged.target)
+            if staged.cache is not None:
+                with locked(staged.cache):
+                    BuildCache.commit(staged.cache, staged.staging, staged.target, search, old)
+            elif old is not None:
+                shutil.rmtree(old, ignore_errors=True)
         progress.finish()
     except (OSError, SearchIndexError) as exc:
         _discard(staged)
@@ -315,6 +324,14 @@ def finish(staged: Staged, progress: Progress = SILENT) -> Path:
         _discard(staged)
         raise
     return staged.target
+
+
+def _target_lock(staged: Staged) -> Path | None:
+    """The lock of the site folder a build swaps into (in the build cache's folder)."""
+    if staged.cache is None:
+        return None
+    name = hashlib.blake2b(str(staged.target).encode("utf-8", "surrogateescape"), digest_size=8).hexdigest()
+    return staged.cache.parent / "locks" / name
 
 
 def _discard(staged: Staged) -> None:

@@ -125,6 +125,9 @@ def check(root: Path, site_dir: Path, docs_dir: Path, origin: Origin) -> Path:
     except (OSError, RuntimeError) as exc:  # a loop of links
         raise refuse(f"its path cannot be followed ({exc})", own) from None
     named.append((docs, "the docs folder (docs_dir in mkdocs.yml)"))
+    caches = [parent for parent in (target, *target.parents) if parent.name == ".briefings-cache"]
+    if caches and caches[-1] != root / ".briefings-cache":  # (the repository's own: refused below)
+        raise refuse(f"it is inside {caches[-1]}, the build cache of a repository", own)
     if target == root:
         raise refuse(f"that is the repository itself, {whole}", own)
     if root.is_relative_to(target):

@@ -284,3 +284,38 @@ def test_the_cache_key_holds_the_code_and_the_libraries(example, monkeypatch, tm
     key = cache.build_key(example.root, {})
     monkeypatch.setattr(cache, "_version", lambda name: "9.9" if name == "nh3" else "1.0")
     assert cache.build_key(example.root, {}) != key
+
+
+def test_a_page_the_navigation_names_by_its_title_changes_every_page(example, capsys, tmp_path):
+    root, site = example.root, example.root / "site"
+    replace(root, "mkdocs.yml", "  - Briefings: briefings/index.md\n",
+            "  - Briefings: briefings/index.md\n  - briefings/eu-rok-security-dialogue-2024-11.md\n")
+    build(capsys, root)
+    replace(root, EU, "title: ", "title: Retitled, ")
+    build(capsys, root)
+    build(capsys, root, "--clean", "--site-dir", str(tmp_path / "clean"))
+    assert tree(site) == tree(tmp_path / "clean")
+
+
+def test_a_theme_setting_from_the_environment_is_in_the_key(example, capsys, tmp_path, monkeypatch):
+    root, site = example.root, example.root / "site"
+    replace(root, "mkdocs.yml", "  language: en", "  language: !ENV [BRF_TEST_LANGUAGE, en]")
+    build(capsys, root)
+    monkeypatch.setenv("BRF_TEST_LANGUAGE", "de")
+    build(capsys, root)
+    build(capsys, root, "--clean", "--site-dir", str(tmp_path / "clean"))
+    assert tree(site) == tree(tmp_path / "clean")
+    assert '<html lang="de"' in (site / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_site_file_written_into_makes_the_next_build_clean(example, capsys, tmp_path):
+    """site/ shares its files with the cache: an edit in place is seen, and not kept."""
+    root, site = example.root, example.root / "site"
+    build(capsys, root)
+    page = site / "sources" / "yonhap-2024-11-03-borrell-seoul" / "index.html"
+    with page.open("a", encoding="utf-8") as handle:
+        handle.write("<!-- edited in place -->")
+    build(capsys, root)
+    assert "edited in place" not in page.read_text(encoding="utf-8")
+    build(capsys, root, "--clean", "--site-dir", str(tmp_path / "clean"))
+    assert tree(site) == tree(tmp_path / "clean")
