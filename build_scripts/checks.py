@@ -340,8 +340,7 @@ def _check_page(state: _State, source, citation: Citation) -> None:
     parts = quotes.quote_parts(citation.quote)
     if not parts or state.find(parts, source.id) is None:
         return  # not in the source at all: the quote's own check says so
-    page_text = text[span[0]:span[1]]
-    if quotes.find_parts(parts, quotes.normalise(page_text), quotes.hyphens(page_text)) is None:
+    if quotes.find_in(parts, text[span[0]:span[1]]) is None:
         located = quotes.Mapped.build(text).locate(citation.quote)
         where = f"; the quote is on page {pdf_pages.page_at(text, located[0][0])}" if located else ""
         state.report(QUOTE_OUTSIDE_PAGES, citation.at("page"),
@@ -399,8 +398,7 @@ def _check_quote(state: _State, source_id: str, citation: Citation, span: tuple[
         state.report(QUOTE_NOT_FOUND, at, message, "; ".join(hints))
         return
     if span is not None:
-        lines = (state.repo.sources[source_id].text or "")[span[0]:span[1]]
-        if quotes.find_parts(parts, quotes.normalise(lines), quotes.hyphens(lines)) is None:
+        if quotes.find_in(parts, (state.repo.sources[source_id].text or "")[span[0]:span[1]]) is None:
             mapped = quotes.Mapped.build(state.repo.sources[source_id].text or "")
             located = mapped.locate(citation.quote)
             where = ""

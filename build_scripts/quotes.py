@@ -263,6 +263,11 @@ def whole_words(text: str, start: int, end: int, hyphen: Hyphen | None = None) -
     return start, end
 
 
+def find_in(parts: list[str] | tuple[str, ...], original: str) -> list[tuple[int, int]] | None:
+    """:func:`find_parts` in a text as written (a page or lines of a source): normalised here."""
+    return find_parts(parts, normalise(original), hyphens(original))
+
+
 def hyphens(original: str) -> Hyphen:
     """The ``hyphen`` test of ``normalise(original)``; it maps the text only when first asked."""
     mapped: Mapped | None = None

@@ -162,7 +162,7 @@ def test_line_span_out_of_range():
 # --- word boundaries -----------------------------------------------------------------
 
 def matches(quote: str, source: str) -> bool:
-    return quotes.find_parts(quotes.quote_parts(quote), quotes.normalise(source), quotes.hyphens(source)) is not None
+    return quotes.find_in(quotes.quote_parts(quote), source) is not None
 
 
 @pytest.mark.parametrize("quote,source,found", [
