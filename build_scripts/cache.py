@@ -246,25 +246,25 @@ class BuildCache:
         site it replaced, which becomes the cache once made the same as ``site`` (only what
         changed is linked again), or is removed."""
         prepared = _next(folder, staging)
-        staging = folder / "site.new"
+        fresh = folder / "site.new"
         try:
-            shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(fresh, ignore_errors=True)
             manifest = json.loads(prepared.read_text(encoding="utf-8"))
             for left in folder.glob("manifest.next*.json"):  # (this build's, and any a killed build left)
                 left.unlink(missing_ok=True)
             (folder / MANIFEST).unlink(missing_ok=True)  # (no manifest: a half-saved cache is never read)
             if old is not None and old.is_dir() and not old.is_symlink():
                 mirror(site, old)
-                old.rename(staging)
+                old.rename(fresh)
                 old = None
             else:
-                link_tree(site, staging)
+                link_tree(site, fresh)
             shutil.rmtree(folder / "site", ignore_errors=True)
-            staging.rename(folder / "site")
+            fresh.rename(folder / "site")
             kept = {**manifest, "search": search, "stamps": stamps(folder / "site")}
             (folder / MANIFEST).write_text(json.dumps(kept), encoding="utf-8")
         except (OSError, ValueError):
-            shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(fresh, ignore_errors=True)
         finally:
             if old is not None:
                 shutil.rmtree(old, ignore_errors=True)

@@ -220,6 +220,8 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         #: starts from (see :mod:`.cache`); ``None``: a clean build.
         self.previous: dict[str, Built] | None = None
         self.pages: dict[str, _GeneratedPage] = {}
+        #: The pages ``nav:`` names, with the titles it gives them (see :func:`_nav_titles`).
+        self.nav_titles: dict[str, str | None] = {}
         #: The hash of the navigation of the build it starts from, and of this one's.
         self.previous_nav: str | None = None
         self.nav: str | None = None
@@ -302,7 +304,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
                 files.append(_StaticPageFile(file.src_uri, file.src_dir, file.dest_dir, file.use_directory_urls,
                                              inclusion=file.inclusion))
         renderer = Renderer(self.index, templates, config.use_directory_urls, preview.env if preview else None)
-        titles = _nav_titles(config.nav)
+        titles = self.nav_titles = _nav_titles(config.nav)
         digests = RecordDigests(self.root, self.checked[0] if self.checked else None, preview.cache if preview else None)
         self.pages, self.rendered = {}, 0
         for plan in plan_pages(self.index):
@@ -324,7 +326,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
     def on_nav(self, nav, *, config, files):
         """Every page shows the navigation: when it changed (a title, an address, a page
         come or gone), every page is built again."""
-        for path, title in _nav_titles(config.nav).items():
+        for path, title in self.nav_titles.items():
             if title is None and path in self.pages:
                 self.pages[path].read_source(config)  # (its title, which the navigation shows)
         self.nav = nav_key(nav.items)

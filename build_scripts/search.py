@@ -65,24 +65,27 @@ class IndexedPage:
     digest: bytes = b""
 
 
+def _html_pages(site: Path):
+    """Each HTML page of ``site`` but Pagefind's own, in path order: (path, bytes, hash)."""
+    for path in sorted(site.rglob("*.html")):
+        relative = path.relative_to(site)
+        if relative.parts[0] != BUNDLE:
+            data = path.read_bytes()
+            yield relative.as_posix(), data, hashlib.blake2b(data, digest_size=16).digest()
+
+
 def indexed_pages(site: Path) -> list[IndexedPage]:
     """Every page Pagefind indexes (it carries ``data-pagefind-body``), in path order."""
     pages = []
-    for path in sorted(site.rglob("*.html")):
-        relative = path.relative_to(site)
-        if relative.parts[0] == BUNDLE:
-            continue
-        data = path.read_bytes()
+    for path, data, digest in _html_pages(site):
         at = data.find(_BODY)
         if at >= 0:
-            pages.append(IndexedPage(relative.as_posix(), len(_TAG.sub(b"", data[at:])),
-                                     hashlib.blake2b(data, digest_size=16).digest()))
+            pages.append(IndexedPage(path, len(_TAG.sub(b"", data[at:])), digest))
     return pages
 
 
 def _every_page(site: Path) -> list[IndexedPage]:
-    return [IndexedPage(path.relative_to(site).as_posix(), 0, hashlib.blake2b(path.read_bytes(), digest_size=16).digest())
-            for path in sorted(site.rglob("*.html")) if path.relative_to(site).parts[0] != BUNDLE]
+    return [IndexedPage(path, 0, digest) for path, _, digest in _html_pages(site)]
 
 
 def partition(pages: list[IndexedPage], part_text: int) -> list[list[IndexedPage]]:

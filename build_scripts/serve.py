@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import tempfile
 import time
@@ -18,6 +17,7 @@ import urllib.parse
 from contextlib import contextmanager
 from pathlib import Path
 
+from .cache import link_tree
 from .render import template_failure
 from .site import BuildFailed, aborted, dirty_notice_dropped, engine_log, load_config, mkdocs_logging
 
@@ -98,7 +98,7 @@ class PreviewBuilder:
             return
         kept = self.site_dir.with_name(self.site_dir.name + ".last-good")
         shutil.rmtree(kept, ignore_errors=True)
-        shutil.copytree(self.site_dir, kept, copy_function=os.link)
+        link_tree(self.site_dir, kept)
         try:
             yield
         except BaseException:
