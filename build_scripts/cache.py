@@ -170,8 +170,8 @@ class Previous:
     pages: dict[str, Built] = field(default_factory=dict)
     files: set[str] = field(default_factory=set)
     site: Path | None = None
-    #: The keys of its search index's parts (see :mod:`.search`).
-    search: list[str] | None = None
+    #: What its search index was made of (see :data:`.search.Indexed`).
+    search: dict | None = None
     #: A hash of its navigation (see :func:`nav_key`).
     nav: str | None = None
 
@@ -205,7 +205,8 @@ class BuildCache:
         if not _intact(site, data.get("stamps")):
             return Previous()
         search = data.get("search")
-        if not (isinstance(search, list) and all(isinstance(key, str) for key in search)):
+        if not (isinstance(search, dict) and isinstance(search.get("parts"), list)
+                and all(isinstance(key, str) for key in search["parts"])):
             search = None
         nav = data.get("nav") if isinstance(data.get("nav"), str) else None
         return Previous(pages, files, site, search, nav)
@@ -240,9 +241,9 @@ class BuildCache:
         return True
 
     @staticmethod
-    def commit(folder: Path, staging: Path, site: Path, search: list[str], old: Path | None = None) -> None:
+    def commit(folder: Path, staging: Path, site: Path, search: dict | None, old: Path | None = None) -> None:
         """Keep ``site`` in the cache ``folder`` as hard links, with the prepared manifest and
-        the keys of its search index's parts (``staging``: where it was built). ``old``: the
+        what its search index was made of (``staging``: where it was built). ``old``: the
         site it replaced, which becomes the cache once made the same as ``site`` (only what
         changed is linked again), or is removed."""
         prepared = _next(folder, staging)
@@ -295,16 +296,17 @@ def stamps(site: Path) -> dict[str, list[int]] | None:
     """Each file of ``site`` with its size, modification time and inode; ``None`` when the
     folder holds anything but folders and regular files (a link could lead a build outside)."""
     found: dict[str, list[int]] = {}
-    folders = [site]
+    folders = [(str(site), "")]
     try:
         while folders:
-            with os.scandir(folders.pop()) as entries:
+            folder, prefix = folders.pop()
+            with os.scandir(folder) as entries:
                 for entry in entries:
                     if entry.is_dir(follow_symlinks=False):
-                        folders.append(Path(entry.path))
+                        folders.append((entry.path, f"{prefix}{entry.name}/"))
                     elif entry.is_file(follow_symlinks=False):
                         st = entry.stat(follow_symlinks=False)
-                        found[os.path.relpath(entry.path, site)] = [st.st_size, st.st_mtime_ns, st.st_ino]
+                        found[prefix + entry.name] = [st.st_size, st.st_mtime_ns, st.st_ino]
                     else:
                         return None
     except OSError:

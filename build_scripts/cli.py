@@ -191,13 +191,18 @@ def _build_in_child(args: argparse.Namespace, target: Path, progress) -> int:
     from .sitedir import process_token, remove_own
 
     owner = process_token()
-    read_end, write_end = os.pipe()  # (what it hands over is far smaller than a pipe holds)
+    read_end, write_end = os.pipe()
     with os.fdopen(read_end, "rb") as handoff:
+        # (read as it comes: what it hands over may not fit in the pipe's buffer)
+        received: list[bytes] = []
+        reader = threading.Thread(target=lambda: received.append(handoff.read()), daemon=True)
+        reader.start()
         try:
             code = _run_relayed([sys.executable, "-m", "build_scripts.cli", *args.argv],
                                 {**os.environ, HANDOFF: f"/dev/fd/{write_end}", OWNER: owner},
                                 pass_fds=(write_end,), progress=progress)
-            handed = handoff.read()
+            reader.join()
+            handed = received[0] if received else b""
         except BaseException:
             remove_own(target, owner)  # what the child staged, if it could not remove it itself
             raise

@@ -8,6 +8,7 @@ questions and tags across briefings. It knows nothing of HTML or MkDocs.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from . import quotes
@@ -32,13 +33,96 @@ class Passage:
 
 @dataclass
 class Cite:
-    """One citation of a briefing, numbered in reading order."""
+    """One citation of a briefing, numbered in reading order; ``passage``: where it
+    points in its source's text (found when first asked for: see :class:`Passages`)."""
 
     number: int
     briefing: Briefing
     citation: Citation
     source: Source
-    passage: Passage | None = None
+    located: Passage | None = None
+    passages: "Passages | None" = field(default=None, repr=False, compare=False)
+
+    @property
+    def passage(self) -> Passage | None:
+        if self.passages is not None:
+            self.passages.get(self.source.id)  # (finds those of its source, once)
+        return self.located
+
+
+class Passages(Mapping):
+    """The cited passages of each source, in text order, found in its text when first
+    asked for: a build that renders a few pages maps the texts of their sources only.
+
+    ``pending``: by source id, the citations that point into its text (by quote or
+    lines), newest briefing first, the order in which a passage lists its citers.
+    ``mapped`` caches each text's quote map between builds (keyed by the text)."""
+
+    def __init__(self, sources: dict[str, Source], pending: dict[str, list[Cite]],
+                 mapped: dict[str, quotes.Mapped] | None = None) -> None:
+        self.sources, self.pending, self.mapped = sources, pending, mapped
+        self.found: dict[str, list[Passage]] = {}
+
+    def __getitem__(self, source_id: str) -> list[Passage]:
+        found = self.found.get(source_id)
+        if found is None:
+            if source_id not in self.pending:
+                raise KeyError(source_id)
+            found = self.found[source_id] = self._find(source_id)
+        return found
+
+    def __iter__(self):
+        return iter(self.pending)
+
+    def __len__(self) -> int:
+        return len(self.pending)
+
+    def of(self, source_id: str) -> "SourcePassages":
+        """The passages of one source, found only once a page uses them."""
+        return SourcePassages(self, source_id)
+
+    def cited(self, source_id: str) -> int:
+        """How many citations point into the source's text (each has its passage)."""
+        return len(self.pending.get(source_id, ()))
+
+    def _find(self, source_id: str) -> list[Passage]:
+        # The text's normal form (as long as the text) is let go of once its passages are
+        # found, unless the preview keeps them all in ``mapped`` between rebuilds.
+        text = self.sources[source_id].text or ""
+        mapped = self.mapped.get(text) if self.mapped is not None else None
+        passages: dict[tuple[int, int], Passage] = {}
+        for cite in self.pending[source_id]:
+            if cite.citation.quote is not None:
+                if mapped is None:
+                    mapped = quotes.Mapped.build(text)
+                    if self.mapped is not None:
+                        self.mapped[text] = mapped
+                spans = mapped.locate(cite.citation.quote)
+            else:
+                first, last = quotes.parse_lines(cite.citation.lines)
+                span = quotes.line_span(text, first, last)
+                spans = [span] if span else None
+            if spans:
+                key = (spans[0][0], spans[-1][1])
+                passage = passages.get(key)
+                if passage is None:
+                    passage = passages[key] = Passage(f"passage-{key[0]}-{key[1]}", spans, cite.citation.quote)
+                passage.cited_by.append(cite)
+                cite.located = passage
+        return sorted(passages.values(), key=lambda p: p.spans[0])
+
+
+class SourcePassages(Sequence):
+    """The cited passages of one source (see :class:`Passages`), found when first used."""
+
+    def __init__(self, passages: Passages, source_id: str) -> None:
+        self.passages, self.source_id = passages, source_id
+
+    def __getitem__(self, at):
+        return self.passages.get(self.source_id, [])[at]
+
+    def __len__(self) -> int:
+        return len(self.passages.get(self.source_id, []))
 
 
 @dataclass
@@ -65,7 +149,7 @@ class SiteIndex:
     briefings: list[Briefing]  # newest first
     sources: dict[str, Source]
     by_briefing: dict[str, list[Cite]]  # each briefing's citations, numbered
-    passages: dict[str, list[Passage]]  # by source id, in text order
+    passages: Passages  # by source id, in text order
     actors: dict[str, ActorEntry]
     questions: dict[str, QuestionEntry]
     tags: dict[str, list[Briefing]]
@@ -118,6 +202,7 @@ def build_index(repo: Repository, max_marking: str = TLP_ORDER[-1],
     by_briefing: dict[str, list[Cite]] = {}
     citing: dict[str, list[Briefing]] = {}
     pending: dict[str, list[Cite]] = {}  # by source id: the citations that point into its text
+    passages = Passages(sources, pending, mapped)
     for briefing in briefings:
         numbered = []
         for citation in reading_order(briefing):
@@ -128,37 +213,12 @@ def build_index(repo: Repository, max_marking: str = TLP_ORDER[-1],
             numbered.append(cite)
             if citation.quote is not None or citation.lines is not None:
                 pending.setdefault(source.id, []).append(cite)
+                cite.passages = passages
         by_briefing[briefing.id] = numbered
         for cite in numbered:
             cited = citing.setdefault(cite.source.id, [])
             if not cited or cited[-1] is not briefing:
                 cited.append(briefing)  # briefings come newest first
-
-    # One source at a time: a text's normal form (as long as the text) is dropped before
-    # the next is built, unless the preview keeps them all in ``mapped`` between rebuilds.
-    passages: dict[str, dict[tuple[int, int], Passage]] = {}
-    for source_id, cites in pending.items():
-        text = sources[source_id].text or ""
-        found = mapped.get(text) if mapped is not None else None
-        for cite in cites:  # newest briefing first: the order in which a passage lists its citers
-            if cite.citation.quote is not None:
-                if found is None:
-                    found = quotes.Mapped.build(text)
-                    if mapped is not None:
-                        mapped[text] = found
-                spans = found.locate(cite.citation.quote)
-            else:
-                first, last = quotes.parse_lines(cite.citation.lines)
-                span = quotes.line_span(text, first, last)
-                spans = [span] if span else None
-            if spans:
-                key = (spans[0][0], spans[-1][1])
-                passage = passages.setdefault(source_id, {}).get(key)
-                if passage is None:
-                    passage = passages[source_id][key] = Passage(f"passage-{key[0]}-{key[1]}", spans,
-                                                                 cite.citation.quote)
-                passage.cited_by.append(cite)
-                cite.passage = passage
 
     actors: dict[str, ActorEntry] = {}
     questions: dict[str, QuestionEntry] = {}
@@ -182,7 +242,7 @@ def build_index(repo: Repository, max_marking: str = TLP_ORDER[-1],
         briefings=briefings,
         sources=sources,
         by_briefing=by_briefing,
-        passages={sid: sorted(found.values(), key=lambda p: p.spans[0]) for sid, found in passages.items()},
+        passages=passages,
         actors=dict(sorted(actors.items(), key=lambda kv: kv[1].actor.name.lower())),
         questions=dict(sorted(questions.items())),
         tags=dict(sorted(tags.items())),

@@ -454,10 +454,10 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         self.index = None
         if self.config.search == "pagefind" and not self.defer_search:
             try:
-                parts = index_site(Path(config.site_dir), self.config.search_part_text)
+                indexed = index_site(Path(config.site_dir), self.config.search_part_text)
             except SearchIndexError as exc:
                 raise PluginError(str(exc)) from None
-            log.debug("search index written in %d part(s)", len(parts))
+            log.debug("search index written in %d part(s)", len(indexed["parts"]))
         if self.preview is not None:
             self.preview.built, self.preview.rendered = self.built(), self.rendered
             self.preview.nav = self.nav

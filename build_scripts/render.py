@@ -416,7 +416,7 @@ def plan_pages(index: SiteIndex) -> list[PagePlan]:
         plan(f"sources/{source.id}.md", "source.md.j2", _highest([source.marking, *(b.marking for b in citing)]),
              _newest([source.retrieved or source.published, *(b.date for b in citing)]),
              {f"sources/{source.id}", *(_briefing_key(b) for b in citing)},
-             source=source, passages=index.passages.get(source.id, []), citing=citing)
+             source=source, passages=index.passages.of(source.id), citing=citing)
     plan("actors/index.md", "actors.md.j2",
          _highest([b.marking for e in index.actors.values() for b in e.briefings]), newest)
     for entry in index.actors.values():

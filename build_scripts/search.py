@@ -58,34 +58,72 @@ class SearchIndexError(Exception):
 @dataclass(frozen=True)
 class IndexedPage:
     """A page Pagefind indexes: its path in the site, the length of its text from the
-    ``data-pagefind-body`` marker on (an upper bound of what is indexed), a hash of its bytes."""
+    ``data-pagefind-body`` marker on (an upper bound of what is indexed), a hash of its
+    bytes, and the file's stamp (size, modification time, inode) when it was read."""
 
     path: str
     text: int
     digest: bytes = b""
+    stamp: tuple[int, int, int] = (0, 0, 0)
 
 
-def _html_pages(site: Path):
-    """Each HTML page of ``site`` but Pagefind's own, in path order: (path, bytes, hash)."""
-    for path in sorted(site.rglob("*.html")):
-        relative = path.relative_to(site)
-        if relative.parts[0] != BUNDLE:
-            data = path.read_bytes()
-            yield relative.as_posix(), data, hashlib.blake2b(data, digest_size=16).digest()
+#: What a build's search index was made of: each part's key (:func:`part_key`), and each
+#: page as :func:`indexed_pages` found it, ``{path: [size, mtime_ns, inode, text, digest]}``
+#: (or ``None`` for a page without the marker). A page file whose stamp is unchanged in the
+#: next build (an incremental build starts from hard links to this site's files, and every
+#: file it writes is written anew) is that very file: it is not read again.
+Indexed = dict
 
 
-def indexed_pages(site: Path) -> list[IndexedPage]:
-    """Every page Pagefind indexes (it carries ``data-pagefind-body``), in path order."""
-    pages = []
-    for path, data, digest in _html_pages(site):
-        at = data.find(_BODY)
-        if at >= 0:
-            pages.append(IndexedPage(path, len(_TAG.sub(b"", data[at:])), digest))
-    return pages
+def _html_files(site: Path) -> list[tuple[str, os.stat_result]]:
+    """Each HTML file of ``site`` but Pagefind's own, in path order, with its status."""
+    found = []
+    folders = [(site, "")]
+    while folders:
+        folder, prefix = folders.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                relative = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if relative != BUNDLE:
+                        folders.append((Path(entry.path), relative + "/"))
+                elif entry.name.endswith(".html") and entry.is_file():
+                    found.append((relative, entry.stat()))
+    found.sort(key=lambda item: item[0].split("/"))  # (the order of Path objects: part by part)
+    return found
 
 
-def _every_page(site: Path) -> list[IndexedPage]:
-    return [IndexedPage(path, 0, digest) for path, _, digest in _html_pages(site)]
+def _scan(site: Path, known: dict | None = None) -> list[tuple[str, tuple[int, int, int], int | None, bytes]]:
+    """Each HTML page of ``site`` (see :func:`_html_files`): its path, stamp, length of
+    text from the marker on (``None``: no marker) and hash. ``known``: the pages of a
+    previous build (see :data:`Indexed`); a file with the same stamp is not read again."""
+    scanned = []
+    known = known or {}
+    for path, st in _html_files(site):
+        stamp = (st.st_size, st.st_mtime_ns, st.st_ino)
+        was = known.get(path)
+        if isinstance(was, list) and len(was) == 5 and tuple(was[:3]) == stamp \
+                and (was[3] is None or isinstance(was[3], int)) and isinstance(was[4], str):
+            text, digest = was[3], bytes.fromhex(was[4])
+        else:
+            data = (site / path).read_bytes()
+            at = data.find(_BODY)
+            text = len(_TAG.sub(b"", data[at:])) if at >= 0 else None
+            digest = hashlib.blake2b(data, digest_size=16).digest()
+        scanned.append((path, stamp, text, digest))
+    return scanned
+
+
+def _indexed(scanned) -> list[IndexedPage]:
+    marked = [IndexedPage(path, text, digest, stamp) for path, stamp, text, digest in scanned if text is not None]
+    # (no page marked: Pagefind indexes every page whole, and so one part of them all)
+    return marked or [IndexedPage(path, 0, digest, stamp) for path, stamp, _, digest in scanned]
+
+
+def indexed_pages(site: Path, known: dict | None = None) -> list[IndexedPage]:
+    """Every page Pagefind indexes (it carries ``data-pagefind-body``), in path order, or
+    every HTML page when none does (Pagefind then indexes them whole)."""
+    return _indexed(_scan(site, known))
 
 
 def partition(pages: list[IndexedPage], part_text: int) -> list[list[IndexedPage]]:
@@ -169,20 +207,23 @@ class _Run:
 
 
 def index_site(site: Path, part_text: int = PART_TEXT, progress: Progress = SILENT,
-               previous: list[str] | None = None, workers: int | None = None) -> list[str]:
-    """Write the search bundle of ``site`` into ``site/pagefind``; return each part's key.
+               previous: Indexed | None = None, workers: int | None = None) -> Indexed:
+    """Write the search bundle of ``site`` into ``site/pagefind``; return what it was made
+    of (see :data:`Indexed`).
 
-    ``previous``: the part keys of the build ``site`` started from, whose ``pagefind/``
-    it holds; a part whose key is unchanged is kept as it is. ``workers``: Pagefind runs
+    ``previous``: what the index of the build ``site`` started from (whose ``pagefind/``
+    it holds) was made of; a part whose key is unchanged is kept as it is. ``workers``: Pagefind runs
     side by side (default: the cores this process may use). ``progress`` counts the
     pages indexed (or kept), part by part.
     """
-    # (no page marked: Pagefind indexes every page whole, and so one part of them all)
-    parts = partition(indexed_pages(site) or _every_page(site), part_text)
+    previous = previous if isinstance(previous, dict) and (site / BUNDLE / PARTS_SCRIPT).is_file() else {}
+    known = previous.get("pages") if isinstance(previous.get("pages"), dict) else None
+    scanned = _scan(site, known)
+    parts = partition(_indexed(scanned), part_text)
     device = os.stat(site).st_dev
-    keys = [part_key(pages, device) for pages in parts]
+    keys = [part_key(part, device) for part in parts]
     bundle, work = site / BUNDLE, site / ".pagefind-parts"
-    previous = previous if previous is not None and (bundle / PARTS_SCRIPT).is_file() else []
+    previous = previous.get("parts") if isinstance(previous.get("parts"), list) else []
     stale = [number for number, key in enumerate(keys) if number >= len(previous) or previous[number] != key]
     progress.set_total(sum(map(len, parts)))
     progress.advance(sum(len(parts[number]) for number in range(len(parts)) if number not in stale))
@@ -217,7 +258,7 @@ def index_site(site: Path, part_text: int = PART_TEXT, progress: Progress = SILE
     script.unlink(missing_ok=True)  # (a hard link to the previous build's: written anew, not into it)
     script.write_text("// Written by `briefings build`: the index parts the search box merges.\n"
                       f"window.briefingsSearchParts = {json.dumps(names)};\n", encoding="utf-8")
-    return keys
+    return {"parts": keys, "pages": {path: [*stamp, text, digest.hex()] for path, stamp, text, digest in scanned}}
 
 
 def _remove_parts(bundle: Path, keep: set[int]) -> None:

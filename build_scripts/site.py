@@ -108,8 +108,9 @@ class Staged:
     part_text: int
     #: The build cache to keep the site in once it is swapped in (see :mod:`.cache`).
     cache: Path | None = None
-    #: The keys of the search index's parts of the site it started from, if any.
-    previous_search: list[str] | None = None
+    #: What the search index of the site it started from was made of, if any
+    #: (see :data:`.search.Indexed`).
+    previous_search: dict | None = None
 
     def as_json(self) -> dict:
         return {"staging": str(self.staging), "target": str(self.target), "search": self.search,
@@ -302,7 +303,7 @@ def finish(staged: Staged, progress: Progress = SILENT) -> Path:
             _release_memory()
             search = index_site(staged.staging, staged.part_text, progress, staged.previous_search)
         else:
-            search = []
+            search = None
         progress.start(SWAP)
         if not sitedir.replaceable(staged.target):
             raise BuildFailed(f"{staged.target} was changed during the build: it holds files that briefings "

@@ -319,3 +319,30 @@ def test_a_site_file_written_into_makes_the_next_build_clean(example, capsys, tm
     assert "edited in place" not in page.read_text(encoding="utf-8")
     build(capsys, root, "--clean", "--site-dir", str(tmp_path / "clean"))
     assert tree(site) == tree(tmp_path / "clean")
+
+
+def test_a_child_process_hands_over_more_than_a_pipe_holds(tmp_path):
+    """A large build checks and renders in a child process, which hands the staged site
+    over through a pipe: with the pages of the previous search index (some 500 here, more
+    than the pipe's 64 KiB), the parent reads it while the child writes."""
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generate import generate
+
+    root = tmp_path / "repo"
+    generate(root, 110, 330)
+    command = [sys.executable, "-c", "import sys; from build_scripts import cli; cli.CHILD_ABOVE_BYTES = 0; "
+               "sys.exit(cli.main(sys.argv[1:]))", "build", "-q", str(root)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    assert subprocess.run(command, env=env, timeout=300).returncode == 0
+    replace(root, next(iter(sorted((root / "briefings").glob("*.yaml")))).relative_to(root).as_posix(),
+            "summary: |\n", "summary: |\n  An edited first sentence.\n")
+    done = subprocess.run(command, env=env, timeout=120, capture_output=True, text=True)
+    assert (done.returncode, done.stderr) == (0, "")
+    manifest = json.loads(next((root / ".briefings-cache").glob("*/manifest.json")).read_text(encoding="utf-8"))
+    assert len(json.dumps(manifest["search"])) > 65536
+    subprocess.run([*command, "--clean", "--site-dir", str(tmp_path / "clean")], env=env, timeout=300, check=True)
+    assert tree(root / "site") == tree(tmp_path / "clean")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 
 import pytest
@@ -56,7 +57,7 @@ def test_a_site_indexed_in_parts_keeps_one_script_and_lists_its_parts(tmp_path):
     for number in range(6):
         (tmp_path / f"page-{number}").mkdir()
         (tmp_path / f"page-{number}" / "index.html").write_text(_page(f"word{number} " * 50), encoding="utf-8")
-    assert len(index_site(tmp_path, part_text=800)) == 3
+    assert len(index_site(tmp_path, part_text=800)["parts"]) == 3
     bundle = tmp_path / "pagefind"
     assert (bundle / "pagefind-ui.js").is_file() and (bundle / "wasm.en.pagefind").is_file()
     assert (bundle / "parts.js").read_text(encoding="utf-8").endswith(
@@ -71,7 +72,7 @@ def test_a_site_indexed_in_parts_keeps_one_script_and_lists_its_parts(tmp_path):
 
 def test_a_small_site_is_one_plain_pagefind_bundle(tmp_path):
     (tmp_path / "index.html").write_text(_page("hello world"), encoding="utf-8")
-    assert len(index_site(tmp_path)) == 1
+    assert len(index_site(tmp_path)["parts"]) == 1
     assert (tmp_path / "pagefind" / "parts.js").read_text(encoding="utf-8").endswith(
         "window.briefingsSearchParts = [];\n")
     assert not list((tmp_path / "pagefind").glob("part-*"))
@@ -79,7 +80,7 @@ def test_a_small_site_is_one_plain_pagefind_bundle(tmp_path):
 
 def test_without_the_marker_pagefind_indexes_whole_pages_in_one_run(tmp_path):
     (tmp_path / "index.html").write_text("<html lang='en'><body><p>unmarked words</p></body></html>", encoding="utf-8")
-    assert len(index_site(tmp_path, part_text=1)) == 1
+    assert len(index_site(tmp_path, part_text=1)["parts"]) == 1
     assert list((tmp_path / "pagefind" / "fragment").iterdir())
 
 
@@ -101,7 +102,7 @@ def test_an_unchanged_part_is_kept_and_the_others_indexed_anew(tmp_path):
     edited = next(p for p in indexed_pages(tmp_path) if p.path == "page-4/index.html")
     (tmp_path / edited.path).write_text(_page("changed " * 50), encoding="utf-8")
     again = index_site(tmp_path, part_text=800, previous=keys)
-    changed = [number for number, (old, new) in enumerate(zip(keys, again)) if old != new]
+    changed = [number for number, (old, new) in enumerate(zip(keys["parts"], again["parts"])) if old != new]
     assert len(changed) == 1
     for path, number in before.items():  # the files of the other parts are the very same files
         part = path.relative_to(bundle).parts[0]
@@ -109,8 +110,23 @@ def test_an_unchanged_part_is_kept_and_the_others_indexed_anew(tmp_path):
             assert path.stat().st_ino == number
     fresh = tmp_path.parent / "fresh"
     shutil.copytree(tmp_path, fresh, ignore=shutil.ignore_patterns("pagefind"))
-    assert index_site(fresh, part_text=800) == again
+    assert index_site(fresh, part_text=800)["parts"] == again["parts"]
     assert tree(fresh / "pagefind") == tree(bundle)  # the same as a build that indexed every part
+
+
+def test_a_page_file_with_the_stamp_it_had_is_not_read_again(tmp_path):
+    for number in range(3):
+        (tmp_path / f"page-{number}").mkdir()
+        (tmp_path / f"page-{number}" / "index.html").write_text(_page(f"word{number} " * 50), encoding="utf-8")
+    state = index_site(tmp_path, part_text=800)
+    assert sorted(state["pages"]) == [f"page-{n}/index.html" for n in range(3)]
+    known = {path: [*entry[:3], 7, "00" * 16] for path, entry in state["pages"].items()}  # (not what they hold)
+    edited = tmp_path / "page-1" / "index.html"
+    edited.unlink()
+    edited.write_text(_page("changed " * 50), encoding="utf-8")  # written anew: another inode
+    found = {page.path: (page.text, page.digest) for page in indexed_pages(tmp_path, known)}
+    assert found["page-0/index.html"] == found["page-2/index.html"] == (7, bytes(16))  # taken as recorded
+    assert found["page-1/index.html"][1] == hashlib.blake2b(edited.read_bytes(), digest_size=16).digest()
 
 
 def tree(folder):
