@@ -74,15 +74,15 @@ class RecordDigests:
     def __init__(self, root: Path, repo=None, loaded=None) -> None:
         self.root = root
         self.known: dict[str, str] = {}
-        self.repo, self.loaded = repo, loaded
+        self.repo, self.loaded = repo, loaded if loaded is not None else getattr(repo, "loaded", None)
 
     def __getitem__(self, key: str) -> str:
         found = self.known.get(key)
         paths = [key] if key.endswith(".yaml") else [f"{key}.txt", f"{key}.yaml"]
-        if found is None and self.repo is not None and all(path in self.repo.digests for path in paths):
-            found = self.known[key] = "+".join(self.repo.digests[path] for path in paths)
         if found is None and self.loaded is not None and key in self.loaded.entries:
             found = self.known[key] = self.loaded.entries[key][1].hex()
+        if found is None and self.repo is not None and all(path in self.repo.digests for path in paths):
+            found = self.known[key] = "+".join(self.repo.digests[path] for path in paths)
         if found is None:
             digest = hashlib.blake2b(digest_size=16)
             for path in paths:

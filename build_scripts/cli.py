@@ -119,7 +119,7 @@ def _check_and_render(args: argparse.Namespace, progress):
 
     root = Path(args.path)
     _require_repository(root)
-    loaded = {"checked": pipeline.check(root, progress)}  # handed over below: the build lets go of it
+    loaded = {"checked": pipeline.check(root, progress, cached=not args.clean)}  # handed over below: the build lets go of it
     result = loaded["checked"][1]
     if result.diagnostics:
         _emit(result, args.format, root, sys.stderr if args.format == "text" else None)

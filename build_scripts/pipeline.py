@@ -54,17 +54,27 @@ class Options:
     owner: str | None = None
 
 
-def load_and_check(root: Path) -> tuple[Repository, Result]:
-    """Stages 1 and 2: the repository at ``root`` and the verdict on it."""
+def load_and_check(root: Path, cached: bool = True) -> tuple[Repository, Result]:
+    """Stages 1 and 2: the repository at ``root`` and the verdict on it. Each file is read
+    and hashed; the records of files whose bytes are those of the previous build come from
+    the records cache (:mod:`.records`; not when ``cached`` is false: they are all loaded
+    anew, and kept for the next). Every check runs on every record either way."""
+    from .records import Stored
+
     with paused_gc():
-        repo = load_repository(root)
+        stored = Stored(root, read=cached)
+        try:
+            repo = load_repository(root, stored)
+            stored.save()
+        finally:
+            stored.close()
         return repo, check_repository(repo)
 
 
-def check(root: Path, progress: Progress = SILENT) -> tuple[Repository, Result]:
+def check(root: Path, progress: Progress = SILENT, cached: bool = True) -> tuple[Repository, Result]:
     """Stages 1 and 2, shown on ``progress``."""
     progress.start(CHECK)
-    checked = load_and_check(root)
+    checked = load_and_check(root, cached)
     result = checked[1]
     progress.finish(f"checked {counted(result.briefings, 'briefing')}, {counted(result.sources, 'source')}")
     return checked

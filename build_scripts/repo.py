@@ -126,6 +126,8 @@ class Repository:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     #: A hash of the bytes each file (``briefings/x.yaml``, ``sources/x.txt``) was loaded from.
     digests: dict[str, str] = field(default_factory=dict)
+    #: The cache it was loaded through, if any: a hash of each record's files.
+    loaded: "LoadCache | None" = field(default=None, repr=False)
 
 
 @dataclass
@@ -143,6 +145,11 @@ class LoadCache:
     seen: set[str] = field(default_factory=set)
     started: int = 0  # time.time_ns() when the current load began
     previous: int = 0  # ... and when the load before it began
+
+    def stored(self, key: str, digest: bytes) -> tuple[object, list[Diagnostic]] | None:
+        """What a previous process loaded the files of ``key`` into, if their hash was
+        ``digest`` (see :mod:`.records`); this cache is of this process only."""
+        return None
 
     def begin(self) -> None:
         self.changed, self.seen = set(), set()
@@ -178,7 +185,7 @@ def _digest(paths: tuple[Path, ...]) -> bytes | None:
 def load_repository(root: Path, cache: LoadCache | None = None) -> Repository:
     """Read ``briefings/`` and ``sources/`` under ``root`` (with ``cache``: only what changed)."""
     root = root.resolve()
-    repo = Repository(root)
+    repo = Repository(root, loaded=cache)
     if cache is not None:
         cache.begin()
     _load_sources(repo, cache)
@@ -206,6 +213,11 @@ def _cached(repo: Repository, cache: LoadCache | None, key: str, paths: tuple[Pa
         cache.entries[key] = (stats, digest, found[2], found[3])
         repo.diagnostics.extend(found[3])
         return found[2]
+    kept = cache.stored(key, digest) if found is None and digest is not None else None
+    if kept is not None:  # (what the previous build loaded the same bytes into: see :mod:`.records`)
+        cache.entries[key] = (stats, digest, *kept)
+        repo.diagnostics.extend(kept[1])
+        return kept[0]
     cache.changed.add(key)
     before = len(repo.diagnostics)
     record = load()
