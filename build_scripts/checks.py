@@ -199,6 +199,18 @@ class Result:
 
 
 @dataclass
+class Found:
+    """What a check found of quotes in source texts, by the texts themselves (each a pure
+    function of a text, or of a text and a quote): ``briefings serve`` keeps it from one
+    rebuild to the next, so that an unchanged quote of an unchanged text is not searched
+    for again. Only what the last check used is kept."""
+
+    normalised: dict[str, str] = field(default_factory=dict)  # text -> its normal form
+    hyphens: dict[str, quotes.Hyphen] = field(default_factory=dict)  # text -> its hyphen test
+    occurs: dict[tuple[str, tuple[str, ...]], bool] = field(default_factory=dict)  # (text, parts)
+
+
+@dataclass
 class _State:
     repo: Repository
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -206,6 +218,8 @@ class _State:
     hyphen_tests: dict[str, quotes.Hyphen] = field(default_factory=dict)
     cited: set[str] = field(default_factory=set)
     citations: int = 0
+    before: Found = field(default_factory=Found)  # what the previous check found
+    found: Found = field(default_factory=Found)  # what this one used
 
     def report(self, c, at: Loc, message: str, hint: str = "") -> None:
         self.diagnostics.append(make(c, at.file, at.line, at.column, message, hint))
@@ -213,24 +227,43 @@ class _State:
     def norm(self, source_id: str) -> str:
         text = self.normalised.get(source_id)
         if text is None:
-            text = self.normalised[source_id] = quotes.normalise(self.repo.sources[source_id].text or "")
+            raw = self.repo.sources[source_id].text or ""
+            text = self.before.normalised.get(raw)
+            if text is None:
+                text = quotes.normalise(raw)
+            self.normalised[source_id] = self.found.normalised[raw] = text
         return text
 
     def hyphen(self, source_id: str) -> quotes.Hyphen:
         """Which "-" of ``norm(source_id)`` are hyphens (mapped once, when first asked)."""
         test = self.hyphen_tests.get(source_id)
         if test is None:
-            test = self.hyphen_tests[source_id] = quotes.hyphens(self.repo.sources[source_id].text or "")
+            raw = self.repo.sources[source_id].text or ""
+            test = self.before.hyphens.get(raw)
+            if test is None:
+                test = quotes.hyphens(raw)
+            self.hyphen_tests[source_id] = self.found.hyphens[raw] = test
         return test
+
+    def occurs(self, parts: list[str], source_id: str) -> bool:
+        """Whether ``parts`` occur, in order, in source ``source_id``."""
+        key = (self.repo.sources[source_id].text or "", tuple(parts))
+        found = self.before.occurs.get(key)
+        if found is None:
+            found = quotes.find_parts(parts, self.norm(source_id), self.hyphen(source_id)) is not None
+        self.found.occurs[key] = found
+        return found
 
     def find(self, parts, source_id: str):
         """Where ``parts`` occur in source ``source_id`` (see :func:`.quotes.find_parts`)."""
         return quotes.find_parts(parts, self.norm(source_id), self.hyphen(source_id))
 
 
-def check_repository(repo: Repository) -> Result:
-    """Every diagnostic of ``repo``: loading problems and cross-record checks."""
-    state = _State(repo, list(repo.diagnostics))
+def check_repository(repo: Repository, found: Found | None = None) -> Result:
+    """Every diagnostic of ``repo``: loading problems and cross-record checks. ``found``:
+    what the previous check of the repository found of its quotes (see :class:`Found`),
+    replaced by what this one found."""
+    state = _State(repo, list(repo.diagnostics), before=found or Found())
     for briefing in repo.briefings:
         _check_briefing(state, briefing)
     _check_actor_names(state)
@@ -238,6 +271,8 @@ def check_repository(repo: Repository) -> Result:
         if source_id not in state.cited:
             state.report(UNCITED_SOURCE, Loc(source.loc.file, 1, 1), f"no briefing cites source '{source_id}'",
                          "cite it where it supports a claim, or remove it if it was archived by mistake")
+    if found is not None:
+        found.normalised, found.hyphens, found.occurs = state.found.normalised, state.found.hyphens, state.found.occurs
     return Result(sorted(state.diagnostics), len(repo.briefings), len(repo.sources), state.citations)
 
 
@@ -338,7 +373,7 @@ def _check_page(state: _State, source, citation: Citation) -> None:
     if citation.quote is None or "quote" in citation.broken:
         return
     parts = quotes.quote_parts(citation.quote)
-    if not parts or state.find(parts, source.id) is None:
+    if not parts or not state.occurs(parts, source.id):
         return  # not in the source at all: the quote's own check says so
     if quotes.find_in(parts, text[span[0]:span[1]]) is None:
         located = quotes.Mapped.build(text).locate(citation.quote)
@@ -362,8 +397,8 @@ def _check_quote(state: _State, source_id: str, citation: Citation, span: tuple[
                      f"the quote \"{shown}\" is one word or less{' in each part' if len(parts) > 1 else ''}: "
                      "it would occur in almost any source",
                      "quote the words of the source that support the claim")
-    haystack, hyphen = state.norm(source_id), state.hyphen(source_id)
-    if quotes.find_parts(parts, haystack, hyphen) is None:
+    if not state.occurs(parts, source_id):
+        haystack, hyphen = state.norm(source_id), state.hyphen(source_id)
         missing = quotes.first_missing(parts, haystack, hyphen)
         message = f"quote not found in source '{source_id}': \"{shown}\""
         if len(parts) > 1:

@@ -161,6 +161,36 @@ class _GeneratedPage(Page):
         self.rendered = None  # the page holds its content now
 
 
+class _DependsKeys:
+    """Each page's :func:`.cache.depends_key`. The preview keeps them from one rebuild to
+    the next: a page planned as before, none of whose records loaded anew since (in this
+    rebuild, or in one that failed before it planned its pages), has the key it had (hashing the records of every page, some of which show thousands, would cost a
+    rebuild a fifth of a second)."""
+
+    def __init__(self, preview) -> None:
+        self.preview = preview
+        self.before = preview.depends if preview is not None else {}
+        self.changed = preview.changed if preview is not None else set()
+        self.now: dict[str, tuple] = {}
+
+    def get(self, plan: PagePlan, title: str | None, digests: RecordDigests) -> str | None:
+        if plan.depends is None:
+            return None
+        planned = (plan.template, plan.marking, str(plan.updated), title, plan.depends)
+        was = self.before.get(plan.path)
+        if was is not None and was[0] == planned and plan.depends.isdisjoint(self.changed):
+            key = was[1]
+        else:
+            key = depends_key(plan, title, digests)
+        if self.preview is not None:
+            self.now[plan.path] = (planned, key)
+        return key
+
+    def done(self) -> None:
+        if self.preview is not None:
+            self.preview.depends, self.preview.changed = self.now, set()
+
+
 def _nav_titles(nav) -> dict[str, str | None]:
     """Each page ``nav:`` of mkdocs.yml names, with the title it gives (``Home: index.md``)."""
     titles: dict[str, str | None] = {}
@@ -248,7 +278,9 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         self.watchdog = Watchdog(self.config.render_timeout).start()
         if self.checked is None:
             repo = load_repository(self.root, self.preview.cache if self.preview else None)
-            self.checked = repo, check_repository(repo)
+            if self.preview is not None:
+                self.preview.changed |= self.preview.cache.changed  # (until a rebuild plans its pages)
+            self.checked = repo, check_repository(repo, self.preview.found if self.preview else None)
         repo, result = self.checked
         if not self.reported:
             self._report(result)
@@ -307,19 +339,21 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         titles = self.nav_titles = _nav_titles(config.nav)
         digests = RecordDigests(self.root, self.checked[0] if self.checked else None, preview.cache if preview else None)
         self.pages, self.rendered = {}, 0
+        keys = _DependsKeys(preview)
         for plan in plan_pages(self.index):
             new = functools.partial(_GeneratedFile.generated, config, plan.path, content="")
             file = preview.file(plan.path, new) if preview else new()
             self._add(files, config, file)
             title = titles.get(plan.path)
             # (a page in the navigation is read every time: its title shows on its neighbours)
-            depends = None if plan.path in titles else depends_key(plan, title, digests)
+            depends = None if plan.path in titles else keys.get(plan, title, digests)
             page = _GeneratedPage(title, file, config, functools.partial(self._render, renderer, plan),
                                   (self.previous or {}).get(plan.path), depends)
             page.waits = first_pass is not None and plan.path not in first_pass
             if plan.updated:  # the sitemap's lastmod: when the records changed, not when the site was built
                 page.update_date = str(plan.updated)
             self.pages[plan.path] = page
+        keys.done()
         self.progress.set_total(len(files.documentation_pages()))
         return files
 

@@ -5,6 +5,11 @@ memory rather than in the build cache: records load from a cache of unchanged fi
 (:class:`.repo.LoadCache`), a page is rendered again only when the records it shows
 changed (or it lists everything), and built again only when its content changed.
 
+The check searches again only for the quotes, and in the texts, that changed
+(:class:`.checks.Found`); a page planned as before, none of whose records changed, keeps
+the key of its records; and between saves, what lives on is exempted from the cyclic
+garbage collector (:meth:`Preview.settle`).
+
 A save is shown in two passes: first the pages of the saved files themselves (the page
 the analyst is looking at), then every other page that shows them (actors, questions,
 sources, the indexes), in a second rebuild that ``briefings serve`` starts at once.
@@ -15,6 +20,7 @@ built: the entries of the pages a rebuild did not build again are kept from befo
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import threading
@@ -23,6 +29,7 @@ from pathlib import Path
 import jinja2
 
 from .cache import Built
+from .checks import Found
 from .repo import LoadCache
 
 
@@ -53,6 +60,7 @@ class Preview:
         self.compiled = Compiled()
         self.cache = LoadCache()
         self.mapped: dict = {}  # source text -> its quote map
+        self.found = Found()  # what the check found of each quote in each source text
         self.writer: threading.Thread | None = None
         #: Warnings shown already (by ``briefings serve`` or an earlier rebuild): shown once.
         self.reported: set = set()
@@ -69,8 +77,22 @@ class Preview:
         self.search_docs: list[dict] | None = None
         self.rendered = 0
         self.rebuilt: set[str] = set()
+        #: Each page's plan and the key of its records, as the last rebuild that planned
+        #: its pages found them, and the records loaded anew since.
+        self.depends: dict[str, tuple] = {}
+        self.changed: set[str] = set()
         #: The saved files of a first pass, whose other pages wait for the second.
         self.carry: set[str] = set()
+
+    @staticmethod
+    def settle() -> None:
+        """Between saves: collect what the rebuilds left, then exempt what lives on (the
+        records, the pages, the engine's state: millions of objects) from the cyclic
+        garbage collector, whose full passes over it would otherwise cost a rebuild most
+        of a second. Collecting first keeps nothing frozen that is already garbage."""
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
 
     def first_pass(self) -> set[str] | None:
         """The pages a first pass builds (those of the saved files), or ``None`` when this

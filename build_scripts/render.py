@@ -390,9 +390,15 @@ def plan_pages(index: SiteIndex) -> list[PagePlan]:
         plans.append(PagePlan(path, template, marking, updated, context,
                               frozenset(depends) if depends is not None else None))
 
-    def shown(briefing) -> set[str]:
+    shown_by: dict[str, frozenset[str]] = {}
+
+    def shown(briefing) -> frozenset[str]:
         """A briefing's file and its sources' (whose titles its citations show)."""
-        return {_briefing_key(briefing), *(f"sources/{c.source.id}" for c in index.by_briefing[briefing.id])}
+        found = shown_by.get(briefing.id)
+        if found is None:
+            found = shown_by[briefing.id] = frozenset(
+                {_briefing_key(briefing), *(f"sources/{c.source.id}" for c in index.by_briefing[briefing.id])})
+        return found
 
     sharing: dict[str, set[str]] = {}  # briefings that share an open question
     for entry in index.questions.values():

@@ -83,6 +83,8 @@ class PreviewBuilder:
         self.theme = theme
         self.last = {"full": full, "rendered": self.preview.rendered, "rebuilt": len(self.preview.rebuilt),
                      "seconds": time.perf_counter() - start, "pending": bool(self.preview.carry)}
+        if not self.last["pending"]:
+            self.preview.settle()  # (once the second pass is done: not while the reader waits)
         return self.last
 
 

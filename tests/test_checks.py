@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from build_scripts.checks import check_repository
+from build_scripts.repo import load_repository
+
 from conftest import BRIEFING, SOURCE_A, source_meta
 
 B = "briefings/b.yaml"
@@ -244,3 +247,25 @@ def test_long_misquote_still_shows_the_closest_passage(repo):
     assert (d.file, d.line, d.column, d.code) == (B, 18, 16, "BRF302")
     assert d.hint.startswith("closest passage (line 4, 99.")
     assert '"word0 word1 word2' in d.hint
+
+
+def test_what_a_check_found_is_reused_for_the_same_text_and_quote_only(repo):
+    """The preview keeps what each check found of each quote (checks.Found): a quote an
+    edit put out of its source, or a source an edit took it out of, is found missing."""
+    from build_scripts.checks import Found
+
+    def codes(found):
+        return [(d.file, d.line, d.code) for d in check_repository(load_repository(repo.root), found).diagnostics]
+
+    found = Found()
+    assert codes(found) == codes(None) == []
+    assert list(found.occurs.values()) == [True]
+    text = SOURCE_A.replace("to the next level", "to a new level")
+    repo.write("sources/src-a.txt", text)
+    repo.write("sources/src-a.yaml", source_meta(text))
+    assert codes(found) == codes(None) == [("briefings/b.yaml", 18, "BRF302")]
+    repo.write("sources/src-a.txt", SOURCE_A)
+    repo.write("sources/src-a.yaml", source_meta(SOURCE_A))
+    repo.write("briefings/b.yaml", BRIEFING.replace("quote: to the next level", "quote: to the last level"))
+    assert codes(found) == codes(None) == [("briefings/b.yaml", 18, "BRF302")]
+    assert len(found.occurs) == 1  # (only what the last check used is kept)

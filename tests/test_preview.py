@@ -105,3 +105,18 @@ def test_a_changed_template_rebuilds_everything(example, preview):
     done = preview()
     assert done["full"]
     assert "brf-new" in (preview.site_dir / "actors" / "josep-borrell" / "index.html").read_text(encoding="utf-8")
+
+
+def test_an_edit_saved_with_an_error_shows_once_the_error_is_fixed(example, preview):
+    """A rebuild that fails on the records has loaded them: the edit that came with the
+    error still shows, on every page that shows it, once a later save fixes the error."""
+    edit(example.root, BRIEFING, "Wants to", "Wants very much to")
+    broken = example.root / "briefings" / "a-new-draft.yaml"
+    broken.write_text("title: [unclosed\n", encoding="utf-8")
+    with pytest.raises(Exception):
+        preview()
+    broken.unlink()
+    while preview()["pending"]:
+        pass
+    for page in ("briefings/eu-rok-security-dialogue-2024-11", "actors/josep-borrell"):
+        assert "Wants very much to" in (preview.site_dir / page / "index.html").read_text(encoding="utf-8"), page
