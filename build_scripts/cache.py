@@ -132,11 +132,8 @@ LIBRARIES = ("mkdocs-material", "pymdown-extensions", "markdown", "jinja2", "mar
              "pagefind-bin-extended")
 
 
-def build_key(root: Path, options: dict, folders: list[Path] = ()) -> str:
-    """What every page of a build depends on besides its own records (see the module):
-    this tool's code, the engine's, the theme's and the libraries' versions, the build's
-    options, ``mkdocs.yml``, ``templates/`` and the other ``folders`` of templates and
-    static pages (the docs folder, the theme's ``custom_dir``)."""
+def code_key(libraries: tuple[str, ...] = LIBRARIES) -> str:
+    """This tool's code (every byte of it), Python's version, the engine's and ``libraries``'."""
     import sys
 
     import mkdocs
@@ -144,11 +141,22 @@ def build_key(root: Path, options: dict, folders: list[Path] = ()) -> str:
     digest = hashlib.blake2b(digest_size=16)
     stamp = {"format": FORMAT, "tool": __version__, "python": sys.version,
              "engine": [mkdocs.__name__, _version(mkdocs.__name__)],
-             "libraries": {name: _version(name) for name in LIBRARIES}, "options": options}
+             "libraries": {name: _version(name) for name in libraries}}
     digest.update(json.dumps(stamp, sort_keys=True).encode())
     code = Path(__file__).resolve().parent
-    files = [(f"code/{path.relative_to(code)}", path) for path in sorted(code.rglob("*.py"))]
-    files.append(("mkdocs.yml", root / "mkdocs.yml"))
+    for path in sorted(code.rglob("*.py")):
+        digest.update(f"{path.relative_to(code).as_posix()}\0".encode() + path.read_bytes() + b"\0\1")
+    return digest.hexdigest()
+
+
+def build_key(root: Path, options: dict, folders: list[Path] = ()) -> str:
+    """What every page of a build depends on besides its own records (see the module):
+    this tool's code, the engine's, the theme's and the libraries' versions (:func:`code_key`),
+    the build's options, ``mkdocs.yml``, ``templates/`` and the other ``folders`` of templates
+    and static pages (the docs folder, the theme's ``custom_dir``)."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(json.dumps({"code": code_key(), "options": options}, sort_keys=True).encode())
+    files = [("mkdocs.yml", root / "mkdocs.yml")]
     for number, folder in enumerate([root / "templates", *folders]):
         if folder.is_dir():
             files += [(f"{number}:{folder}/{path.relative_to(folder)}", path)
@@ -269,6 +277,48 @@ class BuildCache:
         finally:
             if old is not None:
                 shutil.rmtree(old, ignore_errors=True)
+
+
+class CompiledTemplates:
+    """The compiled page and theme templates, kept between builds in
+    ``.briefings-cache/templates/`` (a Jinja bytecode cache: each template by its name and
+    file, checked against its source's checksum, and against this Python's and Jinja's
+    version, as Jinja does). Compiling Material's templates and ours costs a build most of
+    a second. As Python's own ``__pycache__``, it holds code: a file is read only when it is
+    a regular file of the user running the build that nobody else may write, and a cache
+    git tracks is never read (``read``: false for a clean build, which only writes it)."""
+
+    def __init__(self, root: Path, read: bool = True) -> None:
+        import jinja2
+
+        folder = root / FOLDER / "templates" / code_key()[:16]  # (the environments' settings are in the code)
+        outer = self
+
+        class Cache(jinja2.BytecodeCache):
+            def load_bytecode(self, bucket) -> None:
+                if outer.read:
+                    try:
+                        with open(folder / f"{bucket.key}.code", "rb") as handle:
+                            st = os.fstat(handle.fileno())
+                            if st.st_uid == os.getuid() and not st.st_mode & 0o022 and not os.path.islink(
+                                    handle.name):
+                                bucket.load_bytecode(handle)
+                    except Exception:  # (a damaged file: compiled again)
+                        bucket.reset()
+
+            def dump_bytecode(self, bucket) -> None:
+                try:
+                    folder.mkdir(parents=True, exist_ok=True)
+                    fresh = folder / f"{bucket.key}.code.{os.getpid()}"
+                    with open(fresh, "wb") as handle:
+                        os.fchmod(handle.fileno(), 0o600)
+                        bucket.write_bytecode(handle)
+                    fresh.replace(folder / f"{bucket.key}.code")
+                except OSError:
+                    pass  # (not kept: compiled again next time)
+
+        self.read = read and not committed(root / FOLDER)
+        self.jinja = Cache()
 
 
 @contextlib.contextmanager

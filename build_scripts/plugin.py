@@ -244,6 +244,9 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         #: Set by ``briefings build``: it has printed the check's diagnostics already.
         self.reported = False
         self.watchdog: Watchdog | None = None
+        #: Set by ``briefings build``: the compiled templates of earlier builds (a Jinja
+        #: bytecode cache, see :class:`.cache.CompiledTemplates`).
+        self.compiled: jinja2.BytecodeCache | None = None
         #: Set by ``briefings build``: shown each page as it is rendered, then written.
         self.progress: Progress = SILENT
         #: Set by an incremental ``briefings build``: the key of each page of the build it
@@ -335,7 +338,10 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
                 files.remove(file)
                 files.append(_StaticPageFile(file.src_uri, file.src_dir, file.dest_dir, file.use_directory_urls,
                                              inclusion=file.inclusion))
-        renderer = Renderer(self.index, templates, config.use_directory_urls, preview.env if preview else None)
+        env = preview.env if preview else environment(templates)
+        if preview is None and self.compiled is not None:
+            env.bytecode_cache = self.compiled
+        renderer = Renderer(self.index, templates, config.use_directory_urls, env)
         titles = self.nav_titles = _nav_titles(config.nav)
         digests = RecordDigests(self.root, self.checked[0] if self.checked else None, preview.cache if preview else None)
         self.pages, self.rendered = {}, 0
@@ -393,6 +399,8 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         env.globals["range"] = bounded_range  # (a loop in C would escape the watchdog)
         if self.preview is not None:
             env.bytecode_cache = self.preview.compiled
+        elif self.compiled is not None:
+            env.bytecode_cache = self.compiled
         # Every page is read now; an incremental build writes only those it read again.
         self.progress.start(WRITE, sum(1 for file in files.documentation_pages() if file.page.content is not None))
         self.outputs = {file.dest_uri for file in files}

@@ -19,18 +19,15 @@ Deleting it is always safe.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import pickle
 import stat
 import struct
-import sys
 import typing
-from importlib import metadata
 from pathlib import Path
 
-from . import __version__
+from . import cache
 from .cache import FOLDER, committed, locked
 from .repo import LoadCache
 
@@ -42,26 +39,16 @@ LIBRARIES = ("pyyaml", "rapidfuzz")
 
 
 def code_key() -> str:
-    """What a record depends on besides its files' bytes: this tool's code and Python's."""
-    digest = hashlib.blake2b(digest_size=16)
-    versions = {}
-    for name in LIBRARIES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "-"
-    digest.update(json.dumps([__version__, sys.version, versions]).encode())
-    code = Path(__file__).resolve().parent
-    for path in sorted(code.rglob("*.py")):
-        digest.update(path.relative_to(code).as_posix().encode() + b"\0" + path.read_bytes() + b"\0\1")
-    return digest.hexdigest()
+    """What a record depends on besides its files' bytes: this tool's code, Python's version
+    and those of the libraries that parse (see :func:`.cache.code_key`)."""
+    return cache.code_key(LIBRARIES)
 
 
 class Stored(LoadCache):
     """A :class:`.repo.LoadCache` that starts from the pack of the previous build."""
 
     def __init__(self, root: Path, read: bool = True) -> None:
-        super().__init__()
+        super().__init__(by_time=False)
         self.folder = root / FOLDER
         self.key = code_key()
         #: by record key: (hash of its files, offset and length of its pickle in the pack)

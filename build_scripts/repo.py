@@ -143,6 +143,9 @@ class LoadCache:
     entries: dict[str, tuple[tuple, bytes, object, list[Diagnostic]]] = field(default_factory=dict)
     changed: set[str] = field(default_factory=set)
     seen: set[str] = field(default_factory=set)
+    #: Whether a file whose size and time are unchanged is taken as unchanged (within one
+    #: process only: see :mod:`.records`, which trusts the bytes alone).
+    by_time: bool = True
     started: int = 0  # time.time_ns() when the current load began
     previous: int = 0  # ... and when the load before it began
 
@@ -202,7 +205,7 @@ def _cached(repo: Repository, cache: LoadCache | None, key: str, paths: tuple[Pa
     if cache is None:
         return load()
     cache.seen.add(key)
-    stats = _stats(paths)
+    stats = _stats(paths) if cache.by_time else ()
     found = cache.entries.get(key)
     if found is not None and stats is not None and found[0] == stats \
             and max(mtime for _, mtime, _ in stats) < cache.previous - RACY_NS:

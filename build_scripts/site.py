@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import sitedir
-from .cache import BuildCache, Previous, link_tree, locked
+from .cache import CompiledTemplates, BuildCache, Previous, link_tree, locked
 from .checks import Result
 from .interrupt import deferred
 from .progress import INDEX, RENDER, SILENT, SWAP, Progress
@@ -196,6 +196,7 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
         plugin = config.plugins["briefings"]
         plugin.defer_search = True
         plugin.progress = progress
+        plugin.compiled = CompiledTemplates(root, read=incremental).jinja
         del checked  # the plugin lets go of the records once the site is written
         try:
             cache = build_cache(root, config, offline) if _incremental(config) else None

@@ -346,3 +346,40 @@ def test_a_child_process_hands_over_more_than_a_pipe_holds(tmp_path):
     assert len(json.dumps(manifest["search"])) > 65536
     subprocess.run([*command, "--clean", "--site-dir", str(tmp_path / "clean")], env=env, timeout=300, check=True)
     assert tree(root / "site") == tree(tmp_path / "clean")
+
+
+def test_compiled_templates_are_kept_and_a_damaged_or_foreign_one_is_compiled_again(example, capsys, tmp_path):
+    root, site = example.root, example.root / "site"
+    build(capsys, root)
+    compiled = sorted(root.glob(".briefings-cache/templates/*/*.code"))
+    assert len(compiled) > 10  # ours and the theme's
+    assert all(path.stat().st_mode & 0o777 == 0o600 for path in compiled)
+    compiled[0].write_bytes(b"damaged")
+    compiled[1].chmod(0o666)  # another user could have written it
+    for path in compiled[2:]:
+        path.write_bytes(path.read_bytes()[:20])  # cut short
+    edit_briefing(root)
+    build(capsys, root)
+    build(capsys, root, "--clean", "--site-dir", str(tmp_path / "clean"))
+    assert tree(site) == tree(tmp_path / "clean")
+
+
+def test_a_build_compiles_no_template_an_earlier_build_compiled(example, capsys, monkeypatch):
+    import jinja2
+
+    root = example.root
+    build(capsys, root)
+    compiled = []
+    compile_source = jinja2.Environment.compile
+
+    def counted(self, source, name=None, filename=None, *args, **kwargs):
+        compiled.append(name)
+        return compile_source(self, source, name, filename, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    edit_briefing(root)
+    build(capsys, root)
+    # (but the language partials Material's search plugin reads in an environment of its own)
+    assert [name for name in compiled if not name.startswith("partials/language")] == []
+    build(capsys, root, "--clean")  # (reads no cache)
+    assert "main.html" in compiled and "briefing.md.j2" in compiled
