@@ -39,7 +39,7 @@ from mkdocs.structure.toc import get_toc
 from mkdocs.utils import meta
 
 from . import sitedir
-from .cache import Built, RecordDigests, depends_key, nav_key, page_key
+from .cache import Built, RecordDigests, nav_key, page_key
 from .checks import Result, check_repository
 from .diagnostics import Severity
 from .index import build_index
@@ -52,6 +52,8 @@ from .repo import Repository, load_repository
 from .report import as_text
 from .search import PART_TEXT, SearchIndexError, index_site
 from .watchdog import Watchdog
+
+from .preview import DependsKeys
 
 if typing.TYPE_CHECKING:
     from .preview import Preview
@@ -159,36 +161,6 @@ class _GeneratedPage(Page):
             self.toc = get_toc(page.toc)
             self.present_anchor_ids = anchor_ids(page.html)
         self.rendered = None  # the page holds its content now
-
-
-class _DependsKeys:
-    """Each page's :func:`.cache.depends_key`. The preview keeps them from one rebuild to
-    the next: a page planned as before, none of whose records loaded anew since (in this
-    rebuild, or in one that failed before it planned its pages), has the key it had (hashing the records of every page, some of which show thousands, would cost a
-    rebuild a fifth of a second)."""
-
-    def __init__(self, preview) -> None:
-        self.preview = preview
-        self.before = preview.depends if preview is not None else {}
-        self.changed = preview.changed if preview is not None else set()
-        self.now: dict[str, tuple] = {}
-
-    def get(self, plan: PagePlan, title: str | None, digests: RecordDigests) -> str | None:
-        if plan.depends is None:
-            return None
-        planned = (plan.template, plan.marking, str(plan.updated), title, plan.depends)
-        was = self.before.get(plan.path)
-        if was is not None and was[0] == planned and plan.depends.isdisjoint(self.changed):
-            key = was[1]
-        else:
-            key = depends_key(plan, title, digests)
-        if self.preview is not None:
-            self.now[plan.path] = (planned, key)
-        return key
-
-    def done(self) -> None:
-        if self.preview is not None:
-            self.preview.depends, self.preview.changed = self.now, set()
 
 
 def _nav_titles(nav) -> dict[str, str | None]:
@@ -345,7 +317,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         titles = self.nav_titles = _nav_titles(config.nav)
         digests = RecordDigests(self.root, self.checked[0] if self.checked else None, preview.cache if preview else None)
         self.pages, self.rendered = {}, 0
-        keys = _DependsKeys(preview)
+        keys = DependsKeys(preview)
         for plan in plan_pages(self.index):
             new = functools.partial(_GeneratedFile.generated, config, plan.path, content="")
             file = preview.file(plan.path, new) if preview else new()

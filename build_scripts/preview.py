@@ -28,7 +28,7 @@ from pathlib import Path
 
 import jinja2
 
-from .cache import Built
+from .cache import Built, depends_key
 from .checks import Found
 from .repo import LoadCache
 
@@ -142,3 +142,33 @@ class Preview:
 
         self.writer = threading.Thread(target=write, name="search-index", daemon=True)
         self.writer.start()
+
+
+class DependsKeys:
+    """Each page's :func:`.cache.depends_key`. The preview keeps them from one rebuild to
+    the next: a page planned as before, none of whose records loaded anew since (in this
+    rebuild, or in one that failed before it planned its pages), has the key it had (hashing the records of every page, some of which show thousands, would cost a
+    rebuild a fifth of a second)."""
+
+    def __init__(self, preview) -> None:
+        self.preview = preview
+        self.before = preview.depends if preview is not None else {}
+        self.changed = preview.changed if preview is not None else set()
+        self.now: dict[str, tuple] = {}
+
+    def get(self, plan, title: str | None, digests) -> str | None:
+        if plan.depends is None:
+            return None
+        planned = (plan.template, plan.marking, str(plan.updated), title, plan.depends)
+        was = self.before.get(plan.path)
+        if was is not None and was[0] == planned and plan.depends.isdisjoint(self.changed):
+            key = was[1]
+        else:
+            key = depends_key(plan, title, digests)
+        if self.preview is not None:
+            self.now[plan.path] = (planned, key)
+        return key
+
+    def done(self) -> None:
+        if self.preview is not None:
+            self.preview.depends, self.preview.changed = self.now, set()
