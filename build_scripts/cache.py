@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -223,7 +224,7 @@ class BuildCache:
         """Write the manifest of the build just made, for :meth:`commit` once it is swapped in."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            _ignored_by_git(self.folder.parent)
+            ignored_by_git(self.folder.parent)
             manifest = {"key": self.key, "pages": pages, "files": sorted(files), "nav": nav}
             _next(self.folder, staging).write_text(json.dumps(manifest), encoding="utf-8")
         except OSError:
@@ -282,43 +283,60 @@ class BuildCache:
 class CompiledTemplates:
     """The compiled page and theme templates, kept between builds in
     ``.briefings-cache/templates/`` (a Jinja bytecode cache: each template by its name and
-    file, checked against its source's checksum, and against this Python's and Jinja's
+    file, checked against its source's checksum and against this Python's and Jinja's
     version, as Jinja does). Compiling Material's templates and ours costs a build most of
-    a second. As Python's own ``__pycache__``, it holds code: a file is read only when it is
-    a regular file of the user running the build that nobody else may write, and a cache
-    git tracks is never read (``read``: false for a clean build, which only writes it)."""
+    a second. A compiled template is code: each file is sealed with the user's key and
+    loaded only if it is intact (see :mod:`.sealed`). An environment's settings change
+    what its templates compile to: each environment has a folder of its own, named by
+    them and by this tool's code. ``read``: false for a clean build, which only writes."""
 
     def __init__(self, root: Path, read: bool = True) -> None:
+        self.folder, self.read = root / FOLDER / "templates", read
+        self.code = code_key()
+
+    def for_env(self, env):
+        """A bytecode cache for the Jinja environment ``env``, as it is set up now."""
         import jinja2
 
-        folder = root / FOLDER / "templates" / code_key()[:16]  # (the environments' settings are in the code)
-        outer = self
+        from . import sealed
+
+        settings = [self.code, type(env).__qualname__, sorted(env.extensions), env.block_start_string,
+                    env.block_end_string, env.variable_start_string, env.variable_end_string,
+                    env.comment_start_string, env.comment_end_string, env.line_statement_prefix,
+                    env.line_comment_prefix, env.trim_blocks, env.lstrip_blocks, env.newline_sequence,
+                    env.keep_trailing_newline, env.optimized, _described(env.autoescape)]
+        name = hashlib.blake2b(json.dumps(settings, default=repr).encode(), digest_size=8).hexdigest()
+        folder, read = self.folder / name, self.read
 
         class Cache(jinja2.BytecodeCache):
             def load_bytecode(self, bucket) -> None:
-                if outer.read:
+                code = sealed.unseal(sealed.read_regular(folder / f"{bucket.key}.code")) if read else None
+                if code is not None:
                     try:
-                        with open(folder / f"{bucket.key}.code", "rb") as handle:
-                            st = os.fstat(handle.fileno())
-                            if st.st_uid == os.getuid() and not st.st_mode & 0o022 and not os.path.islink(
-                                    handle.name):
-                                bucket.load_bytecode(handle)
-                    except Exception:  # (a damaged file: compiled again)
+                        bucket.load_bytecode(io.BytesIO(code))
+                    except Exception:  # (it was sealed, yet cannot be read: compiled again)
                         bucket.reset()
 
             def dump_bytecode(self, bucket) -> None:
-                try:
-                    folder.mkdir(parents=True, exist_ok=True)
-                    fresh = folder / f"{bucket.key}.code.{os.getpid()}"
-                    with open(fresh, "wb") as handle:
-                        os.fchmod(handle.fileno(), 0o600)
-                        bucket.write_bytecode(handle)
-                    fresh.replace(folder / f"{bucket.key}.code")
-                except OSError:
-                    pass  # (not kept: compiled again next time)
+                out = io.BytesIO()
+                bucket.write_bytecode(out)
+                data = sealed.seal(out.getvalue())
+                if data is not None:
+                    try:
+                        folder.mkdir(parents=True, exist_ok=True)
+                        sealed.write_private(folder / f"{bucket.key}.code", data)
+                    except OSError:
+                        pass  # (not kept: compiled again next time)
 
-        self.read = read and not committed(root / FOLDER)
-        self.jinja = Cache()
+        return Cache()
+
+
+def _described(value) -> str:
+    """A setting that may be a function (Jinja's ``autoescape``): its name and what it closes over."""
+    if not callable(value):
+        return repr(value)
+    cells = [cell.cell_contents for cell in getattr(value, "__closure__", None) or ()]
+    return f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', '')}{cells!r}"
 
 
 @contextlib.contextmanager
@@ -382,7 +400,7 @@ def committed(folder: Path) -> bool:
     return done.returncode == 0 and bool(done.stdout)
 
 
-def _ignored_by_git(folder: Path) -> None:
+def ignored_by_git(folder: Path) -> None:
     """A ``.gitignore`` in the cache folder that ignores all of it."""
     ignore = folder / ".gitignore"
     if not ignore.exists():

@@ -57,8 +57,9 @@ class Options:
 def load_and_check(root: Path, cached: bool = True) -> tuple[Repository, Result]:
     """Stages 1 and 2: the repository at ``root`` and the verdict on it. Each file is read
     and hashed; the records of files whose bytes are those of the previous build come from
-    the records cache (:mod:`.records`; not when ``cached`` is false: they are all loaded
-    anew, and kept for the next). Every check runs on every record either way."""
+    the records cache with what loading them reported (:mod:`.records`; not when ``cached``
+    is false: they are all loaded anew, and kept for the next). The checks across records
+    run on every record either way."""
     from .records import Stored
 
     with paused_gc():

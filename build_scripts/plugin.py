@@ -216,9 +216,9 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         #: Set by ``briefings build``: it has printed the check's diagnostics already.
         self.reported = False
         self.watchdog: Watchdog | None = None
-        #: Set by ``briefings build``: the compiled templates of earlier builds (a Jinja
-        #: bytecode cache, see :class:`.cache.CompiledTemplates`).
-        self.compiled: jinja2.BytecodeCache | None = None
+        #: Set by ``briefings build``: the compiled templates of earlier builds (see
+        #: :class:`.cache.CompiledTemplates`).
+        self.compiled = None
         #: Set by ``briefings build``: shown each page as it is rendered, then written.
         self.progress: Progress = SILENT
         #: Set by an incremental ``briefings build``: the key of each page of the build it
@@ -312,7 +312,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
                                              inclusion=file.inclusion))
         env = preview.env if preview else environment(templates)
         if preview is None and self.compiled is not None:
-            env.bytecode_cache = self.compiled
+            env.bytecode_cache = self.compiled.for_env(env)
         renderer = Renderer(self.index, templates, config.use_directory_urls, env)
         titles = self.nav_titles = _nav_titles(config.nav)
         digests = RecordDigests(self.root, self.checked[0] if self.checked else None, preview.cache if preview else None)
@@ -372,7 +372,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         if self.preview is not None:
             env.bytecode_cache = self.preview.compiled
         elif self.compiled is not None:
-            env.bytecode_cache = self.compiled
+            env.bytecode_cache = self.compiled.for_env(env)
         # Every page is read now; an incremental build writes only those it read again.
         self.progress.start(WRITE, sum(1 for file in files.documentation_pages() if file.page.content is not None))
         self.outputs = {file.dest_uri for file in files}

@@ -4,36 +4,34 @@ between builds, so that a build after one edit parses one file, not thousands.
 ``.briefings-cache/records.pack`` holds, for each record (``briefings/x.yaml``;
 ``sources/x``: its metadata, text and original), a hash of the bytes of its files, and the
 record and the load's diagnostics as they came out of them. A build reads every file and
-hashes it (a file is trusted by its bytes, never by its modification time: a copy that
-keeps an older time is still seen); a record whose hash is the one kept is taken from the
-cache, any other is loaded anew. Every check then runs on every record, as without the
-cache. The pack is only for this tool's code as it is now (``key``): when the code, Python
+hashes it (a file is trusted by its name, length and bytes, never by its modification
+time: a copy that keeps an older time is still seen); a record whose hash is the one kept
+is taken from the cache, any other is loaded anew. The checks across records (every quote
+against its source) then run on every record, as without the cache. The pack is only for this tool's code as it is now (``key``): when the code, Python
 or a library that parses changes, the records are loaded anew.
 
-The records are kept as Python pickles, as Sphinx keeps its build environment: a pack is
-read only when it is a regular file of the user running the build, that nobody else may
-write, and that git does not track (a pack that came with a commit is never read).
-Deleting it is always safe.
+The records are kept as Python pickles, as Sphinx keeps its build environment, and a
+pickle is code: the pack's index and each record are sealed with the user's key (see
+:mod:`.sealed`), and a pack git tracks, or that another user could write, is never read.
+The load's own diagnostics (a YAML error, an unknown key, a digest that does not match)
+are a function of the same bytes, and are kept with the record. Deleting it is always safe.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import pickle
-import stat
 import struct
-import typing
 from pathlib import Path
 
-from . import cache
+from . import cache, sealed
 from .cache import FOLDER, committed, locked
 from .repo import LoadCache
 
 PACK = "records.pack"
-MAGIC = b"BRFREC1\n"
-_HEADER = struct.Struct("<Q")  # the length of the index that follows the magic
+MAGIC = b"BRFREC2\n"
+_HEADER = struct.Struct("<Q")  # where the index is (it follows the records)
 #: The libraries whose version changes what a file loads into.
 LIBRARIES = ("pyyaml", "rapidfuzz")
 
@@ -51,91 +49,110 @@ class Stored(LoadCache):
         super().__init__(by_time=False)
         self.folder = root / FOLDER
         self.key = code_key()
-        #: by record key: (hash of its files, offset and length of its pickle in the pack)
-        self.kept: dict[str, tuple[bytes, int, int]] = {}
-        self.pack: typing.BinaryIO | None = None
-        self.base = 0
+        #: by record key: (hash of its files, offset and length of its pickle, its seal)
+        self.kept: dict[str, tuple[bytes, int, int, bytes]] = {}
+        self.fd: int | None = None
         if read:
             self._open()
 
     def _open(self) -> None:
-        path = self.folder / PACK
-        try:
-            handle = open(path, "rb")
-        except OSError:
+        fd = sealed.open_regular(self.folder / PACK)
+        if fd is None:
             return
         try:
-            st = os.fstat(handle.fileno())
-            if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o022 \
-                    or os.path.islink(path) or committed(self.folder):
-                raise ValueError("not a pack this build made")
-            if handle.read(len(MAGIC)) != MAGIC:
+            st = os.fstat(fd)
+            if st.st_uid != getattr(os, "getuid", lambda: st.st_uid)() or st.st_mode & 0o022 or committed(self.folder):
+                raise ValueError("not a pack this user's builds made")
+            start = os.pread(fd, len(MAGIC) + _HEADER.size, 0)
+            if start[:len(MAGIC)] != MAGIC:
                 raise ValueError("not a pack")
-            (length,) = _HEADER.unpack(handle.read(_HEADER.size))
-            header = json.loads(handle.read(length))
-            if header.get("key") != self.key:
-                raise ValueError("another version's pack")
-            self.kept = {key: (bytes.fromhex(digest), offset, size)
-                         for key, (digest, offset, size) in header["records"].items()}
-            self.base = len(MAGIC) + _HEADER.size + length
+            (at,) = _HEADER.unpack(start[len(MAGIC):])
+            if not len(start) <= at <= st.st_size - sealed.MAC_BYTES:
+                raise ValueError("a pack cut short")
+            tail = os.pread(fd, st.st_size - at, at)
+            index = sealed.unseal(tail[-sealed.MAC_BYTES:] + tail[:-sealed.MAC_BYTES])
+            header = json.loads(index) if index is not None else None
+            if not isinstance(header, dict) or header.get("key") != self.key:
+                raise ValueError("another version's pack, or not sealed with this user's key")
+            self.kept = {key: (bytes.fromhex(digest), offset, size, bytes.fromhex(seal))
+                         for key, (digest, offset, size, seal) in header["records"].items()
+                         if isinstance(offset, int) and isinstance(size, int) and 0 <= offset <= offset + size <= at}
         except (OSError, ValueError, TypeError, KeyError, AttributeError, struct.error):
-            handle.close()
+            os.close(fd)
             self.kept = {}
             return
-        self.pack = handle
+        self.fd = fd
+
+    def _blob(self, key: str) -> bytes | None:
+        """The sealed pickle of ``key`` in the pack, if intact."""
+        found = self.kept.get(key)
+        if found is None or self.fd is None:
+            return None
+        try:
+            data = os.pread(self.fd, found[2], found[1])
+        except OSError:
+            return None
+        return data if sealed.valid(data, found[3]) else None
 
     def stored(self, key: str, digest: bytes):
         """The record and diagnostics kept for ``key`` if its files' hash is ``digest``."""
         found = self.kept.get(key)
-        if found is None or found[0] != digest or self.pack is None:
+        data = self._blob(key) if found is not None and found[0] == digest else None
+        if data is None:
             return None
         try:
-            data = os.pread(self.pack.fileno(), found[2], self.base + found[1])
             record, diagnostics = pickle.loads(data)
-        except Exception:  # (a damaged pack: the file is loaded anew)
+        except Exception:  # (sealed, yet unreadable: the file is loaded anew)
             return None
         return record, diagnostics
 
     def save(self) -> None:
         """Write the pack of this load: the records kept unchanged are copied as they are."""
-        if not self.changed and set(self.kept) == set(self.entries) and self.pack is not None:
+        if not self.changed and set(self.kept) == set(self.entries) and self.fd is not None:
             return
+        if sealed.key() is None:
+            return  # (no key: nothing is kept)
         try:
             self.folder.mkdir(exist_ok=True)
-            from .cache import _ignored_by_git
-
-            _ignored_by_git(self.folder)
+            cache.ignored_by_git(self.folder)
             with locked(self.folder / "records"):
                 self._write()
         except OSError:
             pass  # a cache that cannot be written is no cache
 
     def _write(self) -> None:
-        fresh = self.folder / f"{PACK}.{os.getpid()}"
-        records, blobs = {}, []
-        offset = 0
-        for key in sorted(self.entries):
-            _, digest, record, diagnostics = self.entries[key]
-            kept = self.kept.get(key)
-            if kept is not None and kept[0] == digest and self.pack is not None and key not in self.changed:
-                data = os.pread(self.pack.fileno(), kept[2], self.base + kept[1])
-            else:
-                data = pickle.dumps((record, diagnostics), protocol=pickle.HIGHEST_PROTOCOL)
-            records[key] = (digest.hex(), offset, len(data))
-            blobs.append(data)
-            offset += len(data)
-        header = json.dumps({"key": self.key, "records": records}).encode()
+        """Stream every record into a new pack (its index last), then rename it over the old."""
+        fresh = self.folder / f"{PACK}.{os.getpid()}.tmp"
+        records = {}
+        fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
         try:
-            with open(fresh, "wb") as out:
-                os.fchmod(out.fileno(), 0o600)
-                out.write(MAGIC + _HEADER.pack(len(header)) + header)
-                out.writelines(blobs)
+            with os.fdopen(fd, "wb") as out:
+                out.write(MAGIC + _HEADER.pack(0))
+                for key in sorted(self.entries):
+                    _, digest, record, diagnostics = self.entries[key]
+                    kept = self.kept.get(key)
+                    data = self._blob(key) if kept is not None and kept[0] == digest and key not in self.changed \
+                        else None
+                    seal = kept[3] if data is not None else None
+                    if data is None:
+                        data = pickle.dumps((record, diagnostics), protocol=pickle.HIGHEST_PROTOCOL)
+                        seal = sealed.mac(data)
+                    if seal is None:
+                        return
+                    records[key] = (digest.hex(), out.tell(), len(data), seal.hex())
+                    out.write(data)
+                at = out.tell()
+                index = sealed.seal(json.dumps({"key": self.key, "records": records}).encode())
+                if index is None:
+                    return
+                out.write(index[sealed.MAC_BYTES:] + index[:sealed.MAC_BYTES])
+                out.seek(len(MAGIC))
+                out.write(_HEADER.pack(at))
             fresh.replace(self.folder / PACK)
         finally:
-            with contextlib.suppress(OSError):
-                fresh.unlink()
+            fresh.unlink(missing_ok=True)
 
     def close(self) -> None:
-        if self.pack is not None:
-            self.pack.close()
-            self.pack = None
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None

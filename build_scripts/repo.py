@@ -174,14 +174,18 @@ def _stats(paths: tuple[Path, ...]) -> tuple | None:
 
 
 def _digest(paths: tuple[Path, ...]) -> bytes | None:
+    """A hash of the files ``paths``: each one's name, length and every byte."""
     digest = hashlib.blake2b(digest_size=16)
     for path in paths:
         try:
             with open(path, "rb") as handle:
-                digest.update(handle.read(MAX_SOURCE_BYTES + 1))
+                size = 0
+                while chunk := handle.read(1 << 20):
+                    digest.update(chunk)
+                    size += len(chunk)
         except OSError:
             return None
-        digest.update(b"\0")
+        digest.update(b"\0" + path.name.encode("utf-8", "surrogateescape") + b"\0" + str(size).encode() + b"\0")
     return digest.digest()
 
 
@@ -207,7 +211,7 @@ def _cached(repo: Repository, cache: LoadCache | None, key: str, paths: tuple[Pa
     cache.seen.add(key)
     stats = _stats(paths) if cache.by_time else ()
     found = cache.entries.get(key)
-    if found is not None and stats is not None and found[0] == stats \
+    if found is not None and stats and found[0] == stats \
             and max(mtime for _, mtime, _ in stats) < cache.previous - RACY_NS:
         repo.diagnostics.extend(found[3])
         return found[2]

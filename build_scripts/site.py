@@ -196,10 +196,11 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
         plugin = config.plugins["briefings"]
         plugin.defer_search = True
         plugin.progress = progress
-        plugin.compiled = CompiledTemplates(root, read=incremental).jinja
         del checked  # the plugin lets go of the records once the site is written
         try:
             cache = build_cache(root, config, offline) if _incremental(config) else None
+            # (only with the plugins an incremental build knows: another may change the theme's environment)
+            plugin.compiled = CompiledTemplates(root, read=incremental) if cache is not None else None
             previous = Previous()
             if cache is not None and incremental:
                 with locked(cache.folder):

@@ -86,19 +86,39 @@ def test_a_pack_that_is_damaged_or_not_this_builds_is_not_read(example, monkeypa
     whole = pack.read_bytes()
     every = {DPRK, "briefings/eu-rok-security-dialogue-2024-11.yaml",
              "sources/yonhap-2024-11-03-borrell-seoul", "sources/borrell-alarm-dprk-russia-2024-11-04"}
-    for damaged in (b"garbage", whole.replace(b"BRFREC1", b"BRFREC9", 1), whole[:40]):
+    for damaged in (b"garbage", whole.replace(records.MAGIC, b"BRFREC9\n", 1), whole[:40], whole[:-100],
+                    whole[:8] + (2**64 - 1).to_bytes(8, "little") + whole[16:]):
         pack.write_bytes(damaged)
         assert loaded_anew(root) == every
         assert cached_verdict(root) == verdict(root)  # (and the pack is written anew)
-    pack.write_bytes(whole[: len(whole) - 100])  # the last record cut short: that one is parsed again
-    assert loaded_anew(root) == {max(every)}  # (the records are kept in key order)
-    assert cached_verdict(root) == verdict(root)
+    at = whole.index(b"Borrell")  # inside the first record kept (sorted by key: DPRK's briefing)
+    pack.write_bytes(whole[:at] + b"X" + whole[at + 1:])
+    assert loaded_anew(root) == {DPRK}  # its seal no longer matches: that one is parsed again
+    pack.write_bytes(whole)
     pack.chmod(0o666)  # another user could have written it
-    assert len(loaded_anew(root)) == 4
+    assert loaded_anew(root) == every
     pack.chmod(0o600)
     assert loaded_anew(root) == set()
     monkeypatch.setattr(records, "code_key", lambda: "another version of the tool")
-    assert len(loaded_anew(root)) == 4
+    assert loaded_anew(root) == every
+
+
+def test_a_pack_another_user_sealed_is_never_read(example, monkeypatch, tmp_path):
+    """The pack holds pickles: one this user's key did not seal (brought by a checkout, a
+    copy, a case-insensitive file system) is never loaded."""
+    from build_scripts import sealed
+
+    root = example.root
+    cached_verdict(root)
+    assert loaded_anew(root) == set()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "another-user"))
+    sealed._key.cache_clear()
+    try:
+        assert len(loaded_anew(root)) == 4
+        assert (tmp_path / "another-user" / "briefings-as-code" / "cache-key").stat().st_mode & 0o777 == 0o600
+    finally:
+        monkeypatch.undo()
+        sealed._key.cache_clear()
 
 
 def test_a_pack_committed_to_git_is_never_read(example):
@@ -122,3 +142,31 @@ def test_a_clean_build_reads_no_pack(example, capsys, monkeypatch):
 
     monkeypatch.setattr(records.Stored, "stored", refuse)
     assert run(capsys, "build", str(root), "-q", "--clean")[0] == 0
+
+
+def test_an_original_renamed_or_changed_anywhere_is_checked_anew(repo):
+    """A source's record covers its original too: renamed (same bytes, the name it
+    must have) or changed past its first 20 MiB, it is loaded, and checked, anew."""
+    import hashlib
+
+    from conftest import SOURCE_A, source_meta
+
+    def codes():
+        found = cached_verdict(repo.root)
+        assert found == verdict(repo.root)
+        return [code for file, _, _, code, _, _ in found if file == "sources/src-a.yaml"]
+
+    body = b"<html><body>captured</body></html>"
+    repo.write("sources/src-a.html", body)
+    repo.write("sources/src-a.yaml", source_meta(SOURCE_A, original="src-a.pdf",
+                                                 original_sha256=hashlib.sha256(body).hexdigest()))
+    assert codes() == ["BRF210"]  # sources/src-a.pdf does not exist
+    (repo.root / "sources" / "src-a.html").rename(repo.root / "sources" / "src-a.pdf")
+    assert codes() == []
+    big = b"%PDF-1.4\n" + b"0" * (21 * 1024 * 1024)
+    repo.write("sources/src-a.pdf", big)
+    repo.write("sources/src-a.yaml", source_meta(SOURCE_A, original="src-a.pdf",
+                                                 original_sha256=hashlib.sha256(big).hexdigest()))
+    assert codes() == []
+    repo.write("sources/src-a.pdf", big[:-1] + b"1")  # an update appended past 20 MiB
+    assert codes() == ["BRF211"]
