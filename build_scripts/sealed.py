@@ -25,13 +25,20 @@ _KEY_BYTES = 32
 _READ = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
-def key_path() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+def key_path() -> Path | None:
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except (RuntimeError, KeyError):  # (no home folder to be found)
+            return None
     return Path(base) / "briefings-as-code" / "cache-key"
 
 
 @functools.lru_cache(maxsize=None)
-def _key(path: Path) -> bytes | None:
+def _key(path: Path | None) -> bytes | None:
+    if path is None:
+        return None
     for _ in range(2):
         found = read_regular(path, private=True)
         if found is not None and len(found) == _KEY_BYTES:

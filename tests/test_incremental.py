@@ -355,13 +355,18 @@ def test_compiled_templates_are_kept_and_a_damaged_or_foreign_one_is_compiled_ag
     assert len(compiled) > 10  # ours and the theme's
     assert all(path.stat().st_mode & 0o777 == 0o600 for path in compiled)
     compiled[0].write_bytes(b"damaged")
-    for path in compiled[1:]:  # compiled code under a seal this user's key did not make
-        data = path.read_bytes()
-        path.write_bytes(bytes([data[0] ^ 1]) + data[1:])
+    unsealed(compiled[1:])
     edit_briefing(root)
     build(capsys, root)
     build(capsys, root, "--clean", "--site-dir", str(tmp_path / "clean"))
     assert tree(site) == tree(tmp_path / "clean")
+
+
+def unsealed(paths) -> None:
+    """Each file's code kept, under a seal this user's key did not make."""
+    for path in paths:
+        data = path.read_bytes()
+        path.write_bytes(bytes([data[0] ^ 1]) + data[1:])
 
 
 def test_a_build_compiles_no_template_an_earlier_build_compiled(example, capsys, monkeypatch):
@@ -381,9 +386,7 @@ def test_a_build_compiles_no_template_an_earlier_build_compiled(example, capsys,
     build(capsys, root)
     # (but the language partials Material's search plugin reads in an environment of its own)
     assert [name for name in compiled if not name.startswith("partials/language")] == []
-    for path in root.glob(".briefings-cache/templates/*/*.code"):  # a seal this user's key did not make
-        data = path.read_bytes()
-        path.write_bytes(bytes([data[0] ^ 1]) + data[1:])
+    unsealed(root.glob(".briefings-cache/templates/*/*.code"))
     edit_briefing(root)
     build(capsys, root)
     assert "main.html" in compiled and "briefing.md.j2" in compiled
