@@ -32,7 +32,9 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from . import __version__
+import jinja2
+
+from . import __version__, sealed
 from .render import Page
 
 FOLDER = ".briefings-cache"
@@ -150,13 +152,13 @@ def code_key(libraries: tuple[str, ...] = LIBRARIES) -> str:
     return digest.hexdigest()
 
 
-def build_key(root: Path, options: dict, folders: list[Path] = ()) -> str:
+def build_key(root: Path, options: dict, folders: list[Path] = (), code: str | None = None) -> str:
     """What every page of a build depends on besides its own records (see the module):
-    this tool's code, the engine's, the theme's and the libraries' versions (:func:`code_key`),
-    the build's options, ``mkdocs.yml``, ``templates/`` and the other ``folders`` of templates
-    and static pages (the docs folder, the theme's ``custom_dir``)."""
+    this tool's code, the engine's, the theme's and the libraries' versions (``code``,
+    default :func:`code_key`), the build's options, ``mkdocs.yml``, ``templates/`` and the
+    other ``folders`` of templates and static pages (the docs folder, the theme's ``custom_dir``)."""
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(json.dumps({"code": code_key(), "options": options}, sort_keys=True).encode())
+    digest.update(json.dumps({"code": code or code_key(), "options": options}, sort_keys=True).encode())
     files = [("mkdocs.yml", root / "mkdocs.yml")]
     for number, folder in enumerate([root / "templates", *folders]):
         if folder.is_dir():
@@ -191,7 +193,8 @@ class BuildCache:
     def __init__(self, root: Path, options: dict, folders: list[Path] = ()) -> None:
         name = hashlib.blake2b(json.dumps(options, sort_keys=True).encode(), digest_size=6).hexdigest()
         self.folder = root / FOLDER / name
-        self.key = build_key(root, options, folders)
+        self.code = code_key()
+        self.key = build_key(root, options, folders, self.code)
 
     def previous(self) -> Previous:
         """The last build of this kind, when it was made with the same key (and the cache
@@ -288,47 +291,47 @@ class CompiledTemplates:
     a second. A compiled template is code: each file is sealed with the user's key and
     loaded only if it is intact (see :mod:`.sealed`). An environment's settings change
     what its templates compile to: each environment has a folder of its own, named by
-    them and by this tool's code. ``read``: false for a clean build, which only writes."""
+    them and by this tool's code (``code``: its :func:`code_key`). ``read``: false for a
+    clean build, which only writes."""
 
-    def __init__(self, root: Path, read: bool = True) -> None:
-        self.folder, self.read = root / FOLDER / "templates", read
-        self.code = code_key()
+    def __init__(self, root: Path, code: str, read: bool = True) -> None:
+        self.folder, self.code, self.read = root / FOLDER / "templates", code, read
 
-    def for_env(self, env):
+    def for_env(self, env) -> "_SealedBytecode":
         """A bytecode cache for the Jinja environment ``env``, as it is set up now."""
-        import jinja2
-
-        from . import sealed
-
         settings = [self.code, type(env).__qualname__, sorted(env.extensions), env.block_start_string,
                     env.block_end_string, env.variable_start_string, env.variable_end_string,
                     env.comment_start_string, env.comment_end_string, env.line_statement_prefix,
                     env.line_comment_prefix, env.trim_blocks, env.lstrip_blocks, env.newline_sequence,
                     env.keep_trailing_newline, env.optimized, _described(env.autoescape)]
         name = hashlib.blake2b(json.dumps(settings, default=repr).encode(), digest_size=8).hexdigest()
-        folder, read = self.folder / name, self.read
+        return _SealedBytecode(self.folder / name, self.read)
 
-        class Cache(jinja2.BytecodeCache):
-            def load_bytecode(self, bucket) -> None:
-                code = sealed.unseal(sealed.read_regular(folder / f"{bucket.key}.code")) if read else None
-                if code is not None:
-                    try:
-                        bucket.load_bytecode(io.BytesIO(code))
-                    except Exception:  # (it was sealed, yet cannot be read: compiled again)
-                        bucket.reset()
 
-            def dump_bytecode(self, bucket) -> None:
-                out = io.BytesIO()
-                bucket.write_bytecode(out)
-                data = sealed.seal(out.getvalue())
-                if data is not None:
-                    try:
-                        folder.mkdir(parents=True, exist_ok=True)
-                        sealed.write_private(folder / f"{bucket.key}.code", data)
-                    except OSError:
-                        pass  # (not kept: compiled again next time)
+class _SealedBytecode(jinja2.BytecodeCache):
+    """One environment's compiled templates in ``folder``, each file sealed (see :mod:`.sealed`)."""
 
-        return Cache()
+    def __init__(self, folder: Path, read: bool) -> None:
+        self.folder, self.read = folder, read
+
+    def load_bytecode(self, bucket) -> None:
+        code = sealed.unseal(sealed.read_regular(self.folder / f"{bucket.key}.code")) if self.read else None
+        if code is not None:
+            try:
+                bucket.load_bytecode(io.BytesIO(code))
+            except Exception:  # (it was sealed, yet cannot be read: compiled again)
+                bucket.reset()
+
+    def dump_bytecode(self, bucket) -> None:
+        out = io.BytesIO()
+        bucket.write_bytecode(out)
+        data = sealed.seal(out.getvalue())
+        if data is not None:
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                sealed.write_private(self.folder / f"{bucket.key}.code", data)
+            except OSError:
+                pass  # (not kept: compiled again next time)
 
 
 def _described(value) -> str:

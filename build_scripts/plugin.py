@@ -45,6 +45,7 @@ from .diagnostics import Severity
 from .index import build_index
 from .model import TLP_ORDER
 from .pagehtml import anchor_ids
+from .preview import DependsKeys
 from .progress import SILENT, WRITE, Progress
 from .render import Page as RenderedPage
 from .render import PagePlan, RenderError, Renderer, Utf8Loader, bounded_range, environment, plan_pages
@@ -52,8 +53,6 @@ from .repo import Repository, load_repository
 from .report import as_text
 from .search import PART_TEXT, SearchIndexError, index_site
 from .watchdog import Watchdog
-
-from .preview import DependsKeys
 
 if typing.TYPE_CHECKING:
     from .preview import Preview

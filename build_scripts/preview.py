@@ -147,7 +147,8 @@ class Preview:
 class DependsKeys:
     """Each page's :func:`.cache.depends_key`. The preview keeps them from one rebuild to
     the next: a page planned as before, none of whose records loaded anew since (in this
-    rebuild, or in one that failed before it planned its pages), has the key it had (hashing the records of every page, some of which show thousands, would cost a
+    rebuild, or in one that failed before it planned its pages), has the key it had
+    (hashing the records of every page, some of which show thousands, would cost a
     rebuild a fifth of a second)."""
 
     def __init__(self, preview) -> None:

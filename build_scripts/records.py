@@ -30,8 +30,8 @@ from .cache import FOLDER, committed, locked
 from .repo import LoadCache
 
 PACK = "records.pack"
-MAGIC = b"BRFREC2\n"
-_HEADER = struct.Struct("<Q")  # where the index is (it follows the records)
+MAGIC = b"BRFREC3\n"
+_HEADER = struct.Struct("<Q")  # where the index is (it follows the records, sealed)
 #: The libraries whose version changes what a file loads into.
 LIBRARIES = ("pyyaml", "rapidfuzz")
 
@@ -61,16 +61,15 @@ class Stored(LoadCache):
             return
         try:
             st = os.fstat(fd)
-            if st.st_uid != getattr(os, "getuid", lambda: st.st_uid)() or st.st_mode & 0o022 or committed(self.folder):
+            if not sealed.mine(st, 0o022) or committed(self.folder):
                 raise ValueError("not a pack this user's builds made")
             start = os.pread(fd, len(MAGIC) + _HEADER.size, 0)
             if start[:len(MAGIC)] != MAGIC:
                 raise ValueError("not a pack")
             (at,) = _HEADER.unpack(start[len(MAGIC):])
-            if not len(start) <= at <= st.st_size - sealed.MAC_BYTES:
+            if not len(start) <= at <= st.st_size:
                 raise ValueError("a pack cut short")
-            tail = os.pread(fd, st.st_size - at, at)
-            index = sealed.unseal(tail[-sealed.MAC_BYTES:] + tail[:-sealed.MAC_BYTES])
+            index = sealed.unseal(os.pread(fd, st.st_size - at, at))
             header = json.loads(index) if index is not None else None
             if not isinstance(header, dict) or header.get("key") != self.key:
                 raise ValueError("another version's pack, or not sealed with this user's key")
@@ -145,7 +144,7 @@ class Stored(LoadCache):
                 index = sealed.seal(json.dumps({"key": self.key, "records": records}).encode())
                 if index is None:
                     return
-                out.write(index[sealed.MAC_BYTES:] + index[:sealed.MAC_BYTES])
+                out.write(index)
                 out.seek(len(MAGIC))
                 out.write(_HEADER.pack(at))
             fresh.replace(self.folder / PACK)

@@ -91,6 +91,11 @@ def open_regular(path: Path) -> int | None:
     return None
 
 
+def mine(st: os.stat_result, forbidden: int) -> bool:
+    """Whether the file of ``st`` is the user's, with none of the mode bits ``forbidden``."""
+    return st.st_uid == getattr(os, "getuid", lambda: st.st_uid)() and not st.st_mode & forbidden
+
+
 def read_regular(path: Path, private: bool = False) -> bytes | None:
     """The bytes of the regular file ``path`` (``private``: only if the user's, and nobody
     else may read or write it), else ``None``."""
@@ -98,8 +103,7 @@ def read_regular(path: Path, private: bool = False) -> bytes | None:
     if fd is None:
         return None
     try:
-        st = os.fstat(fd)
-        if private and (st.st_uid != getattr(os, "getuid", lambda: st.st_uid)() or st.st_mode & 0o077):
+        if private and not mine(os.fstat(fd), 0o077):
             return None
         chunks = []
         while chunk := os.read(fd, 1 << 20):

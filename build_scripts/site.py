@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import sitedir
-from .cache import CompiledTemplates, BuildCache, Previous, link_tree, locked
+from .cache import BuildCache, CompiledTemplates, Previous, link_tree, locked
 from .checks import Result
 from .interrupt import deferred
 from .progress import INDEX, RENDER, SILENT, SWAP, Progress
@@ -200,7 +200,7 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
         try:
             cache = build_cache(root, config, offline) if _incremental(config) else None
             # (only with the plugins an incremental build knows: another may change the theme's environment)
-            plugin.compiled = CompiledTemplates(root, read=incremental) if cache is not None else None
+            plugin.compiled = CompiledTemplates(root, cache.code, read=incremental) if cache is not None else None
             previous = Previous()
             if cache is not None and incremental:
                 with locked(cache.folder):
