@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from . import checks as _checks  # noqa: F401  (declares the codes it emits)
 from . import repo as _repo  # noqa: F401
+from . import tradecraft as _tradecraft  # noqa: F401
 from .diagnostics import CATALOGUE, Code
 
 

@@ -277,12 +277,21 @@ class Date(Type):
 
 
 class Enum(Type):
-    def __init__(self, values: tuple[str, ...], renamed: dict[str, str] | None = None):
+    """One of ``values``; with ``numbers``, a bare integer YAML reads as one is taken too
+    (``credibility: 2``)."""
+
+    def __init__(self, values: tuple[str, ...], renamed: dict[str, str] | None = None, numbers: bool = False,
+                 yes_no: bool = False, meanings: dict[str, str] | None = None):
         self.values = values
+        self.meanings = meanings or {}  # value -> what it means (Markdown), shown by an editor on hover
         self.renamed = renamed or {}
+        self.numbers = numbers
+        self.yes_no = yes_no  # ``outcome: no``, which YAML reads as false, is "no"
 
     def convert(self, node: Node, ctx: Context, path: KeyPath) -> Any:
-        if node.kind != "str":
+        if self.yes_no and node.kind == "bool":
+            return "yes" if node.value else "no"
+        if not (node.kind == "str" or self.numbers and node.kind == "int"):
             return _wrong(ctx, node, path, "one of " + ", ".join(self.values))
         value = str(node.value)
         if value in self.values:
@@ -296,7 +305,25 @@ class Enum(Type):
         return _INVALID
 
     def json(self, defs: Defs) -> dict[str, Any]:
-        return {"enum": list(self.values)}
+        extra = [int(v) for v in self.values] if self.numbers else [True, False] if self.yes_no else []
+        schema: dict[str, Any] = {"enum": [*self.values, *extra]}
+        if self.meanings:
+            told = [self.meanings[v] for v in self.values]
+            told += [self.meanings[str(v)] for v in extra] if self.numbers else told[:2] if self.yes_no else []
+            schema["enumDescriptions"] = [re.sub(r"[*`]", "", t) for t in told]
+            schema["markdownEnumDescriptions"] = told
+        return schema
+
+
+class Bool(Type):
+    def convert(self, node: Node, ctx: Context, path: KeyPath) -> Any:
+        if node.kind != "bool":
+            hint = "write true or false, without quotes" if node.kind == "str" else ""
+            return _wrong(ctx, node, path, "true or false", hint)
+        return bool(node.value)
+
+    def json(self, defs: Defs) -> dict[str, Any]:
+        return {"type": "boolean"}
 
 
 class ListOf(Type):
@@ -329,16 +356,22 @@ class Field:
     required: bool = False
     doc: str = ""
     cited: bool = False
+    attr: str = ""  # the record's attribute, when the key is not a Python name (``from``)
 
 
 class Rec(Type):
     """A mapping with known keys, converted into the record class ``cls``."""
 
-    def __init__(self, cls: type, fields: dict[str, Field], title: str, doc: str = ""):
+    def __init__(self, cls: type, fields: dict[str, Field], title: str, doc: str = "",
+                 snippets: list[dict[str, Any]] | None = None, needs: tuple[tuple[str, Any, str, bool], ...] = ()):
         self.cls = cls
         self.fields = fields
         self.title = title
         self.doc = doc
+        self.snippets = snippets or []  # an editor's completions of a new record (``defaultSnippets``)
+        # (key, value, other, only): ``other`` is required when ``key`` is ``value`` (with
+        # ``only``, allowed only then): the checker's rules, told to the JSON Schema too
+        self.needs = needs
 
     def convert(self, node: Node, ctx: Context, path: KeyPath, **extra: Any) -> Any:
         if node.kind != "map":
@@ -358,10 +391,13 @@ class Rec(Type):
                 continue
             value = spec.type.convert(child, ctx, path + (key,))
             locs[key] = Loc(file, child.line, child.column)
+            if child.kind == "seq" and isinstance(spec.type, ListOf) and not isinstance(spec.type.item, Rec):
+                for index, item in enumerate(child.value):  # type: ignore[arg-type]
+                    locs[f"{key}.{index}"] = Loc(file, item.line, item.column)  # (``at("tags.0")``)
             if value is _INVALID:
                 broken.add(key)
                 continue
-            values[key] = value
+            values[spec.attr or key] = value
         for key, spec in self.fields.items():
             if spec.required and key not in children:
                 where = f"{fmt(path)} " if path else ""
@@ -384,7 +420,8 @@ class Rec(Type):
         """The JSON Schema of this record itself."""
         properties = {}
         for key, f in self.fields.items():
-            prop = {"description": f.doc, **f.type.json(defs)} if f.doc else f.type.json(defs)
+            prop = {"description": f.doc, "markdownDescription": _markdown_doc(f), **f.type.json(defs)} \
+                if f.doc else f.type.json(defs)
             if f.cited:
                 prop.update({"type": "array", "minItems": 1})
             properties[key] = prop
@@ -397,17 +434,45 @@ class Rec(Type):
             "required": [k for k, f in self.fields.items() if f.required or f.cited],
             "additionalProperties": False,
         })
+        if self.needs:
+            schema["allOf"] = [rule for key, value, other, only in self.needs for rule in (
+                {"if": {"properties": {key: {"const": value}}, "required": [key]}, "then": {"required": [other]}},
+                *([{"if": {"required": [other]}, "then": {"properties": {key: {"const": value}}, "required": [key]}}]
+                  if only else []),
+            )]
+        if self.snippets:
+            schema["defaultSnippets"] = self.snippets
         return schema
 
 
-_MARKING = Enum(model.TLP_ORDER, renamed={
+def _markdown_doc(f: Field) -> str:
+    """A field's documentation for an editor's hover: its text, and what each value means."""
+    meanings = getattr(f.type, "meanings", None)
+    if not meanings:
+        return f.doc[:1].upper() + f.doc[1:] + "."
+    return (f.doc[:1].upper() + f.doc[1:] + ":\n\n"
+            + "\n".join(f"- `{value}`: {meaning}" for value, meaning in meanings.items()))
+
+
+_MARKING = Enum(model.TLP_ORDER, meanings={
+    "TLP:CLEAR": "TLP 2.0: disclosure is not limited",
+    "TLP:GREEN": "TLP 2.0: limited disclosure, within the recipient's community",
+    "TLP:AMBER": "TLP 2.0: limited disclosure, to the recipient's organisation and its clients on a need-to-know basis",
+    "TLP:AMBER+STRICT": "TLP 2.0: limited disclosure, to the recipient's organisation only",
+    "TLP:RED": "TLP 2.0: for the eyes and ears of individual recipients only, no further disclosure",
+}, renamed={
     "TLP:WHITE": "TLP:WHITE was renamed TLP:CLEAR in TLP 2.0; write TLP:CLEAR",
     "CLEAR": "write the full label: TLP:CLEAR", "GREEN": "write the full label: TLP:GREEN",
     "AMBER": "write the full label: TLP:AMBER", "RED": "write the full label: TLP:RED",
     "AMBER+STRICT": "write the full label: TLP:AMBER+STRICT",
 })
-_LIKELIHOOD = Enum(model.LIKELIHOODS)
-_CONFIDENCE = Enum(model.CONFIDENCES)
+_LIKELIHOOD = Enum(model.LIKELIHOODS, meanings={
+    term: f"{low}-{high}% (ICD 203)" for term, (low, high) in model.LIKELIHOOD_RANGES.items()})
+_CONFIDENCE = Enum(model.CONFIDENCES, meanings={
+    "low": "questionable or fragmentary information, poorly corroborated, or sources of doubtful reliability",
+    "moderate": "credibly sourced and plausible, but not corroborated enough for high confidence",
+    "high": "well-corroborated information from proven sources; the judgment could still be wrong",
+})
 LINES = Pattern(r"^(\d+)(-(\d+))?$", "a line number or range such as \"12\" or \"12-14\"", '"12-14"',
                 numbers=True)
 PAGES = Pattern(r"^(\d+)(-(\d+))?$", "a page number or range such as \"3\" or \"3-4\"", '"3-4"',
@@ -418,8 +483,13 @@ CITATION = Rec(model.Citation, {
     "quote": Field(Text(), doc="exact words of the source (typography, spacing and case are normalised; '...' elides)"),
     "lines": Field(LINES, doc='1-based line or range of the source text, "12" or "12-14"'),
     "page": Field(PAGES, doc='of a source made from a PDF: the page or pages the quote is on, "3" or "3-4"'),
+    "credibility": Field(Enum(model.CREDIBILITIES, numbers=True, meanings=model.CREDIBILITY_MEANINGS),
+                         doc="Admiralty information credibility, 1 (confirmed) to 6 (cannot be judged)"),
     "note": Field(Text(), doc="a remark on the citation (shown with it)"),
-}, "citation", "A source that supports the claim: its id, and the quote or lines that do.")
+}, "citation", "A source that supports the claim: its id, and the quote or lines that do.", snippets=[
+    {"label": "citation", "description": "a source and the exact words that support the claim",
+     "body": {"source": "$1", "quote": "$2"}},
+])
 CITES = ListOf(CITATION)
 
 ACTOR = Rec(model.Actor, {
@@ -437,12 +507,49 @@ POSITION = Rec(model.Position, {
     "cites": Field(CITES, doc="the sources where the position is stated (at least one)", cited=True),
 }, "position", "What a key actor said or committed to, with where they said it.")
 
+ASSUMPTION = Rec(model.Assumption, {
+    "id": Field(Id(), True, "assumption id, named by the judgments that rest on it"),
+    "assumption": Field(Text(markdown=True), True, "what the judgments take as true that the sources do not show"),
+    "linchpin": Field(Bool(), doc="true when a judgment stands or falls with it"),
+    "if_wrong": Field(Text(markdown=True), doc="what follows if it proves wrong; required for a linchpin"),
+    "cites": Field(CITES, doc="sources that bear on it (optional)"),
+}, "assumption", "A premise the judgments rest on that the evidence does not show (ICD 203).",
+    needs=(("linchpin", True, "if_wrong", False),))
+
+ALTERNATIVE = Rec(model.Alternative, {
+    "hypothesis": Field(Text(markdown=True), True, "a competing outcome"),
+    "likelihood": Field(_LIKELIHOOD, True, "ICD 203 likelihood of this outcome"),
+    "indicators": Field(ListOf(Text()), doc="what would show that this outcome is coming"),
+    "cites": Field(CITES, doc="the evidence for it"),
+}, "alternative", "An outcome that competes with the judgment, with its likelihood (ICD 203).")
+
 JUDGMENT = Rec(model.Judgment, {
+    "id": Field(Id(), doc="judgment id, stable within the briefing"),
     "judgment": Field(Text(markdown=True), True, "the analytic judgment"),
     "likelihood": Field(_LIKELIHOOD, doc="ICD 203 likelihood term"),
     "confidence": Field(_CONFIDENCE, doc="analytic confidence: low, moderate or high"),
+    "assumptions": Field(ListOf(Id()), doc="ids of this briefing's assumptions the judgment rests on"),
+    "alternatives": Field(ListOf(ALTERNATIVE), doc="competing outcomes, with their likelihood"),
     "cites": Field(CITES, doc="the evidence"),
-}, "key judgment", "An analytic judgment, with ICD 203 likelihood and confidence.")
+}, "key judgment", "An analytic judgment, with ICD 203 likelihood and confidence.", snippets=[
+    {"label": "key judgment", "description": "a judgment with its likelihood, confidence and evidence",
+     "body": {"id": "$1", "judgment": "$2", "likelihood": "${3|" + ",".join(model.LIKELIHOODS) + "|}",
+              "confidence": "${4|low,moderate,high|}", "cites": [{"source": "$5", "quote": "$6"}]}},
+])
+
+CHANGE = Rec(model.Change, {
+    "from": Field(_LIKELIHOOD, True, "the likelihood of the previous assessment", attr="from_"),
+    "reason": Field(Text(markdown=True), True, "why the judgment moved (Markdown)"),
+}, "change of line", "Why the likelihood moved since the question's previous assessment.")
+
+RESOLUTION = Rec(model.Resolution, {
+    "date": Field(Date(), True, "when the answer became known"),
+    "outcome": Field(Enum(model.OUTCOMES, yes_no=True, meanings={
+        "yes": "what the question asks happened", "no": "it did not happen by the time it had to",
+        "annulled": "the question no longer made sense (it is left out of the scores)"}), True, "yes, no or annulled"),
+    "note": Field(Text(markdown=True), doc="how it resolved (Markdown)"),
+    "cites": Field(CITES, doc="the sources that show the outcome"),
+}, "resolution", "How a resolved question was answered.")
 
 QUESTION = Rec(model.Question, {
     "id": Field(Id(), True, "question id; the same id in several briefings is the same question"),
@@ -452,8 +559,18 @@ QUESTION = Rec(model.Question, {
     "confidence": Field(_CONFIDENCE, doc="analytic confidence: low, moderate or high"),
     "assessment": Field(Text(markdown=True), doc="the current assessment (Markdown)"),
     "indicators": Field(ListOf(Text()), doc="what would change the assessment"),
+    "change": Field(CHANGE, doc="required when the likelihood moved since the previous assessment"),
+    "criteria": Field(Text(markdown=True), doc='what counts as "yes" (Markdown)'),
+    "resolves_by": Field(Date(), doc="the date by which the question is expected to resolve"),
+    "resolution": Field(RESOLUTION, doc="required when status is resolved"),
     "cites": Field(CITES, doc="the evidence"),
-}, "open question", "A question re-assessed across briefings; its id is shared by all of them.")
+}, "open question", "A question re-assessed across briefings; its id is shared by all of them.",
+    needs=(("status", "resolved", "resolution", True),), snippets=[
+    {"label": "open question", "description": "a question re-assessed across briefings",
+     "body": {"id": "$1", "question": "$2", "status": "open",
+              "likelihood": "${3|" + ",".join(model.LIKELIHOODS) + "|}", "confidence": "${4|low,moderate,high|}",
+              "assessment": "$5", "cites": [{"source": "$6", "quote": "$7"}]}},
+])
 
 EVENT = Rec(model.Event, {
     "date": Field(Date(), True, "when it happened"),
@@ -471,10 +588,14 @@ BRIEFING = Rec(model.Briefing, {
     "summary": Field(Text(markdown=True), True, "bottom line up front (Markdown)"),
     "key_actors": Field(ListOf(ACTOR), doc="the people and bodies the briefing is about"),
     "positions": Field(ListOf(POSITION), doc="stated positions of key actors"),
+    "assumptions": Field(ListOf(ASSUMPTION), doc="what the judgments rest on that the sources do not show"),
     "key_judgments": Field(ListOf(JUDGMENT), doc="analytic judgments with likelihood and confidence"),
     "open_questions": Field(ListOf(QUESTION), doc="questions re-assessed across briefings"),
     "timeline": Field(ListOf(EVENT), doc="dated events"),
-}, "briefing", "An intelligence briefing: briefings/<id>.yaml.")
+    "implications": Field(Text(markdown=True), doc="what it means for the reader (Markdown)"),
+    "superseded_by": Field(Id(), doc="id of the briefing that replaces this one; required when status is superseded"),
+}, "briefing", "An intelligence briefing: briefings/<id>.yaml.",
+    needs=(("status", "superseded", "superseded_by", True),))
 
 SOURCE = Rec(model.Source, {
     "title": Field(Text(), True, "headline or document title"),
@@ -484,7 +605,7 @@ SOURCE = Rec(model.Source, {
     "retrieved": Field(Date(), doc="date it was captured, YYYY-MM-DD"),
     "language": Field(Pattern(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", "a BCP 47 language tag", "en or ko-KR"),
                       doc="BCP 47 language tag, default en"),
-    "reliability": Field(Enum(model.RELIABILITIES), doc="Admiralty source reliability, A (reliable) to F (cannot be judged)"),
+    "reliability": Field(Enum(model.RELIABILITIES, meanings=model.RELIABILITY_MEANINGS), doc="Admiralty source reliability, A (reliable) to F (cannot be judged)"),
     "marking": Field(_MARKING, doc="TLP label, default TLP:CLEAR"),
     "sha256": Field(Pattern(r"^[0-9a-fA-F]{64}$", "64 hexadecimal digits", "the output of 'sha256sum'"),
                     doc="hex SHA-256 digest of the .txt; when present it must match"),
@@ -494,6 +615,7 @@ SOURCE = Rec(model.Source, {
     "original_sha256": Field(Pattern(r"^[0-9a-fA-F]{64}$", "64 hexadecimal digits", "the output of 'sha256sum'"),
                              doc="hex SHA-256 digest of the original; required with original, and it must match"),
     "extracted_with": Field(Text(), doc="tool and version that made the .txt from the original, e.g. trafilatura 2.3.1"),
+    "derived_from": Field(ListOf(Id()), doc="ids of sources this one re-reports (a wire story reprinted, a translation)"),
 }, "source", "The metadata of an archived source text: sources/<id>.yaml beside sources/<id>.txt.")
 
 

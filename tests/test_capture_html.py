@@ -79,7 +79,8 @@ def test_every_passage_of_the_real_pages_is_quotable_by_briefings_check(team, ca
     cites = []
     for name, expected in sorted(EXPECTED.items()):
         source_id = name.split(".")[0].lower()
-        assert run(capsys, "source", "add", str(PAGES / name), "--id", source_id, "--path", str(team))[0] == 0
+        assert run(capsys, "source", "add", str(PAGES / name), "--id", source_id, "--reliability", "B",
+                   "--path", str(team))[0] == 0
         cites += [{"source": source_id, "quote": passage} for passage in expected["with"]]
     briefing = {"title": "Web pages", "date": "2024-11-04", "status": "published", "marking": "TLP:CLEAR",
                 "authors": ["K. Analyst"], "summary": "Everything the pages say.",

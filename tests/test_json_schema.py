@@ -125,7 +125,11 @@ def test_there_are_examples_of_both_kinds():
 
 # (c) the schema rejects what the checker rejects
 
-JUDGMENT = "key_judgments:\n  - judgment: Seoul stays non-lethal.\n    likelihood: likely\n    confidence: moderate\n"
+ASSUMPTION = "assumptions:\n  - id: policy-stable\n    assumption: Policy follows statements.\n"
+JUDGMENT = (ASSUMPTION + "key_judgments:\n  - judgment: Seoul stays non-lethal.\n    likelihood: likely\n"
+            "    confidence: moderate\n    assumptions: [policy-stable]\n")
+ALTERNATIVE = "    alternatives:\n      - hypothesis: Seoul sends weapons.\n        likelihood: unlikely\n"
+RESOLUTION = "    resolution:\n      date: 2025-03-01\n      outcome: no\n"
 QUESTION = "open_questions:\n  - id: rok-lethal-aid\n    question: Will Seoul send weapons?\n    status: open\n"
 DIGEST = "sha256: " + hashlib.sha256(SOURCE_A.encode()).hexdigest()
 DECIMAL = "sha256: " + "1234567890" * 6 + "1234"  # 64 decimal digits: YAML reads them as a number
@@ -145,6 +149,23 @@ REJECTED = [
     ("briefing", "confidence not in the list", "timeline:", JUDGMENT.replace("moderate", "medium") + "timeline:",
      ["BRF104"]),
     ("briefing", "question status not in the list", "timeline:", QUESTION.replace("open\n", "closed\n") + "timeline:",
+     ["BRF104"]),
+    ("briefing", "linchpin without if_wrong", "timeline:",
+     JUDGMENT.replace("statements.\n", "statements.\n    linchpin: true\n") + "timeline:", ["BRF502"]),
+    ("briefing", "linchpin that is text", "timeline:",
+     JUDGMENT.replace("statements.\n", "statements.\n    linchpin: 'yes'\n") + "timeline:", ["BRF103"]),
+    ("briefing", "alternative without likelihood", "timeline:",
+     JUDGMENT + ALTERNATIVE.replace("        likelihood: unlikely\n", "") + "timeline:", ["BRF101"]),
+    ("briefing", "resolved question without resolution", "timeline:",
+     QUESTION.replace("open\n", "resolved\n") + "timeline:", ["BRF510"]),
+    ("briefing", "resolution of an open question", "timeline:", QUESTION + RESOLUTION + "timeline:", ["BRF510"]),
+    ("briefing", "outcome not yes, no or annulled", "timeline:",
+     QUESTION.replace("open\n", "resolved\n") + RESOLUTION.replace("no\n", "maybe\n") + "timeline:", ["BRF104"]),
+    ("briefing", "change without reason", "timeline:",
+     QUESTION + "    change:\n      from: unlikely\n" + "timeline:", ["BRF101"]),
+    ("briefing", "superseded without superseded_by", "status: published", "status: superseded", ["BRF513"]),
+    ("briefing", "superseded_by of a published briefing", "timeline:", "superseded_by: b\ntimeline:", ["BRF513"]),
+    ("briefing", "credibility not 1-6", "quote: to the next level", "quote: to the next level\n        credibility: 7",
      ["BRF104"]),
     ("briefing", "authors as a single text", "authors: [K. Analyst]", "authors: K. Analyst", ["BRF103"]),
     ("briefing", "an author that is a number", "authors: [K. Analyst]", "authors: [K. Analyst, 7]", ["BRF103"]),
@@ -198,6 +219,14 @@ ACCEPTED = [
     ("briefing", "an empty list written as nothing", "tags: [korea, eu]", "tags:"),
     ("briefing", "no authors", "authors: [K. Analyst]", "authors: []"),
     ("briefing", "a judgment and a question", "timeline:", JUDGMENT + QUESTION + "timeline:"),
+    ("briefing", "every tradecraft key", "timeline:",
+     JUDGMENT.replace("statements.\n", "statements.\n    linchpin: true\n    if_wrong: Weapons come.\n")
+     .replace("  - judgment:", "  - id: non-lethal\n    judgment:") + ALTERNATIVE
+     + QUESTION.replace("open\n", "resolved\n") + "    criteria: Arms *delivered*.\n    resolves_by: 2025-06-30\n"
+     + RESOLUTION + "implications: Watch Seoul.\ntimeline:"),
+    ("briefing", "credibility as a number and as text", "quote: to the next level",
+     "quote: to the next level\n        credibility: 2\n      - source: src-a\n        quote: to the next level\n"
+     "        credibility: '6'"),
     ("briefing", "Markdown text", "summary: Borrell visits Seoul.", "summary: |\n  **Borrell** visits Seoul.\n"),
     ("source", "every optional key", "title: A source",
      "title: A source\npublisher: Yonhap\nurl: https://example.org/a?b=1\nretrieved: 2024-11-05\n"
@@ -211,6 +240,12 @@ LOOSER = [
      ["BRF301", "BRF307"]),
     ("briefing", "a quote that is not in the source", "quote: to the next level", "quote: to the nest level",
      ["BRF302"]),
+    ("briefing", "alternatives beyond certainty", "timeline:",
+     JUDGMENT + ALTERNATIVE.replace("unlikely", "likely") + "timeline:", ["BRF504"]),
+    ("briefing", "an assumption the briefing does not have", "timeline:",
+     JUDGMENT.replace("[policy-stable]", "[policy]") + "timeline:", ["BRF503"]),
+    ("source", "derived from a source that does not exist", "title: A source",
+     "title: A source\nderived_from: [src-c]", ["BRF313"]),
     ("briefing", "an actor that is not a key actor", "  - actor: josep-borrell", "  - actor: cho-tae-yul",
      ["BRF401"]),
 ]
@@ -265,3 +300,32 @@ def test_every_enumeration_of_the_checker_is_in_the_schema():
     assert defs["open_question"]["properties"]["confidence"]["enum"] == list(model.CONFIDENCES)
     assert defs["open_question"]["properties"]["status"]["enum"] == list(model.QUESTION_STATUSES)
     assert source["properties"]["reliability"]["enum"] == list(model.RELIABILITIES)
+
+
+def test_an_editor_explains_the_bands_and_grades_on_hover():
+    briefing = json.loads(jsonschema_files.render()["schemas/briefing.schema.json"])
+    source = json.loads(jsonschema_files.render()["schemas/source.schema.json"])
+    defs = briefing["$defs"]
+    likelihood = defs["key_judgment"]["properties"]["likelihood"]
+    assert dict(zip(likelihood["enum"], likelihood["enumDescriptions"]))["likely"] == "55-80% (ICD 203)"
+    assert "- `roughly even chance`: 45-55% (ICD 203)" in likelihood["markdownDescription"]
+    marking = briefing["properties"]["marking"]
+    assert dict(zip(marking["enum"], marking["enumDescriptions"]))["TLP:AMBER+STRICT"] == (
+        "TLP 2.0: limited disclosure, to the recipient's organisation only")
+    reliability = source["properties"]["reliability"]
+    assert dict(zip(reliability["enum"], reliability["enumDescriptions"]))["B"] == "Usually reliable"
+    credibility = defs["citation"]["properties"]["credibility"]
+    assert credibility["enum"] == ["1", "2", "3", "4", "5", "6", 1, 2, 3, 4, 5, 6]
+    assert dict(zip(credibility["enum"], credibility["enumDescriptions"]))[2] == "Probably true"
+    assert briefing["properties"]["summary"]["markdownDescription"] == "Bottom line up front (Markdown)."
+
+
+def test_an_editor_offers_a_new_judgment_question_and_citation():
+    defs = json.loads(jsonschema_files.render()["schemas/briefing.schema.json"])["$defs"]
+    assert [s["label"] for s in defs["key_judgment"]["defaultSnippets"]] == ["key judgment"]
+    assert [s["label"] for s in defs["open_question"]["defaultSnippets"]] == ["open question"]
+    assert defs["citation"]["defaultSnippets"][0]["body"] == {"source": "$1", "quote": "$2"}
+    body = defs["key_judgment"]["defaultSnippets"][0]["body"]
+    assert set(body) <= set(defs["key_judgment"]["properties"])
+    assert body["likelihood"] == "${3|almost no chance,very unlikely,unlikely,roughly even chance,likely,very likely," \
+                                 "almost certain|}"

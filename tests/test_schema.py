@@ -65,8 +65,8 @@ def test_enumerations(repo, old, new, line, column, hint):
 
 
 def test_likelihood_and_confidence(repo):
-    repo.write(B, BRIEFING + "key_judgments:\n  - judgment: J.\n    likelihood: probable\n"
-               "    confidence: medium\n")
+    repo.write(B, BRIEFING.replace("status: published", "status: draft")  # (a draft's judgment may rest on nothing)
+               + "key_judgments:\n  - judgment: J.\n    likelihood: probable\n    confidence: medium\n")
     found = [(f, l, c, code) for f, l, c, code in repo.found()]
     assert found == [(B, 27, 17, "BRF104"), (B, 28, 17, "BRF104")]
 
