@@ -570,6 +570,7 @@ def generate(out: Path, briefings: int, sources: int, citations_per_briefing: in
     # briefings ----------------------------------------------------------------------
     actor_briefings: dict[str, int] = {}
     question_assessments: dict[str, int] = {}
+    records: list[tuple[str, dict]] = []
     for b in range(briefings):
         level = brf_levels[b]
         cited = pick_sources(level, citations_per_briefing)
@@ -618,9 +619,12 @@ def generate(out: Path, briefings: int, sources: int, citations_per_briefing: in
                  "stance": prose.clauses(rng.randint(2, 3)), "date": item_date(slot), **cites_of(slot)}
                 for speaker, slot in zip(speakers, pos_slots)
             ],
+            # a judgment with no citation rests on the briefing's assumption (SPEC 3)
+            **({"assumptions": [{"id": "premise", "assumption": prose.clauses(2)}]}
+               if not all(kj_slots) else {}),
             "key_judgments": [
                 {"judgment": prose.clauses(rng.randint(2, 4)), "likelihood": rng.choice(LIKELIHOODS),
-                 "confidence": rng.choice(CONFIDENCES), **cites_of(slot)}
+                 "confidence": rng.choice(CONFIDENCES), **(cites_of(slot) or {"assumptions": ["premise"]})}
                 for slot in kj_slots
             ],
             "open_questions": [
@@ -637,7 +641,9 @@ def generate(out: Path, briefings: int, sources: int, citations_per_briefing: in
                  for slot in tl_slots),
                 key=lambda e: e["date"]),
         }
-        bid = f"{tags[0]}-{slug(rng.choice(NOUNS))}-{b:05d}"
+        records.append((f"{tags[0]}-{slug(rng.choice(NOUNS))}-{b:05d}", record))
+    _keep_the_line(records, prose, rng)
+    for bid, record in records:
         text = dump_yaml(record).encode("utf-8")
         (out / "briefings" / f"{bid}.yaml").write_bytes(text)
         counts["bytes"] += len(text)
@@ -648,6 +654,37 @@ def generate(out: Path, briefings: int, sources: int, citations_per_briefing: in
     counts["max_briefings_per_actor"] = max(actor_briefings.values(), default=0)
     counts["max_assessments_per_question"] = max(question_assessments.values(), default=0)
     return counts
+
+
+def _keep_the_line(records: list[tuple[str, dict]], prose: Prose, rng: random.Random) -> None:
+    """Make the records keep the rules across briefings (SPEC 3), in date order: a
+    likelihood that moved since the question's previous assessment (drafts skipped) says
+    why; a resolved question has its resolution and stays resolved; a superseded briefing
+    names a later one (or is published when there is none)."""
+    ordered = sorted(records, key=lambda r: (r[1]["date"], r[0]))
+    line: dict[str, list[tuple[dt.date, str]]] = {}   # question -> (date, likelihood) of non-drafts
+    settled: dict[str, tuple[dt.date, dict]] = {}      # question -> (date, resolution) of a non-draft
+    for n, (_, record) in enumerate(ordered):
+        date, draft = record["date"], record["status"] == "draft"
+        if record["status"] == "superseded":
+            later = [bid for bid, other in ordered[n + 1:] if other["date"] > date]
+            if later:
+                record["superseded_by"] = rng.choice(later[:20])
+            else:
+                record["status"] = "published"
+        for question in record["open_questions"]:
+            qid = question["id"]
+            before = [likelihood for when, likelihood in line.get(qid, []) if when < date]
+            if before and before[-1] != question["likelihood"]:
+                question["change"] = {"from": before[-1], "reason": prose.sentences(1)}
+            if qid in settled and settled[qid][0] < date:
+                question["status"], question["resolution"] = "resolved", dict(settled[qid][1])
+            elif question["status"] == "resolved":
+                question["resolution"] = {"date": date, "outcome": rng.choice(("yes", "no", "annulled"))}
+            if not draft:
+                line.setdefault(qid, []).append((date, question["likelihood"]))
+                if question["status"] == "resolved" and qid not in settled:
+                    settled[qid] = (date, question["resolution"])
 
 
 def _summary(prose: Prose, rng: random.Random, key_actors: list[dict]) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
-from . import quotes
+from . import quotes, tradecraft
 from .capture import pages as pdf_pages
 from .diagnostics import Diagnostic, Severity, code, make
 from .model import Briefing, Citation, Loc, marking_rank
@@ -128,6 +128,23 @@ QUOTE_OUTSIDE_PAGES = code(
     """,
     failing="cites:\n  - source: ministry-report-2024-11\n    quote: a phased withdrawal\n    page: \"4\"",
     passing="cites:\n  - source: ministry-report-2024-11\n    quote: a phased withdrawal\n    page: \"3\"",
+)
+AMBIGUOUS_QUOTE = code(
+    "BRF311", "ambiguous-quote", Severity.WARNING, "A quote that occurs more than once in its source",
+    """
+    A quote that occurs in more than one place of its source, in a citation with neither
+    `lines` nor `page` to say which, does not tell the reader which passage supports the
+    claim, and its link lands on the first. The message names the line of each occurrence
+    (of the first ten): add the `lines` of the one meant (or, in a source made from a PDF,
+    its `page`), or quote more words, so that the quote occurs once.
+
+    Occurrences are counted as quotes are matched: at word boundaries (an occurrence
+    inside a word does not count), and for an elided quote, where all its parts occur in
+    order. An occurrence counts when it begins after the start of the one before.
+    """,
+    failing="cites:\n  - source: yonhap-2024-11-03-borrell-seoul\n    quote: security and defense cooperation",
+    passing="cites:\n  - source: yonhap-2024-11-03-borrell-seoul\n    quote: security and defense cooperation\n"
+            "    lines: \"15\"",
 )
 UNKNOWN_ACTOR = code(
     "BRF401", "unknown-actor", Severity.ERROR, "A position's actor is not one of the key actors",
@@ -267,6 +284,7 @@ def check_repository(repo: Repository, found: Found | None = None) -> Result:
     for briefing in repo.briefings:
         _check_briefing(state, briefing)
     _check_actor_names(state)
+    state.diagnostics.extend(tradecraft.check_tradecraft(repo))
     for source_id, source in repo.sources.items():
         if source_id not in state.cited:
             state.report(UNCITED_SOURCE, Loc(source.loc.file, 1, 1), f"no briefing cites source '{source_id}'",
@@ -279,6 +297,8 @@ def check_repository(repo: Repository, found: Found | None = None) -> Result:
 def _check_briefing(state: _State, briefing: Briefing) -> None:
     _check_unique(state, [(a.id, a.at("id")) for a in briefing.key_actors], "key actor")
     _check_unique(state, [(q.id, q.at("id")) for q in briefing.open_questions], "open question")
+    _check_unique(state, [(a.id, a.at("id")) for a in briefing.assumptions], "assumption")
+    _check_unique(state, [(j.id, j.at("id")) for j in briefing.key_judgments if j.id], "key judgment")
     actor_ids = [a.id for a in briefing.key_actors]
     actors_known = not any("id" in a.broken for a in briefing.key_actors)
     for position in briefing.positions:
@@ -392,7 +412,8 @@ def _check_quote(state: _State, source_id: str, citation: Citation, span: tuple[
         state.report(QUOTE_NOT_FOUND, at, "the quote has no words besides elision marks",
                      "quote the source's words")
         return
-    if quotes.too_short(parts):
+    short = quotes.too_short(parts)
+    if short:
         state.report(QUOTE_TOO_SHORT, at,
                      f"the quote \"{shown}\" is one word or less{' in each part' if len(parts) > 1 else ''}: "
                      "it would occur in almost any source",
@@ -432,6 +453,33 @@ def _check_quote(state: _State, source_id: str, citation: Citation, span: tuple[
             hints.append("copy the words exactly as the source has them")
         state.report(QUOTE_NOT_FOUND, at, message, "; ".join(hints))
         return
+    if not short and citation.lines is None and citation.page is None and not citation.broken & {"lines", "page"}:
+        # Mostly one more scan of the text; the rest only when the quote occurs again.
+        # (A quote too short to verify anything occurs all over: BRF308 says so already.)
+        hyphen = state.hyphen(source_id)
+        if quotes.more_than_once(parts, state.norm(source_id), hyphen):
+            limit = 10  # occurrences named; beyond, "more than"
+            source = state.repo.sources[source_id]
+            text = source.text or ""
+            mapped = hyphen.mapped if isinstance(hyphen, quotes.Hyphens) else quotes.Mapped.build(text)
+            starts = mapped.occurrences(citation.quote, limit + 1)
+            lines = list(dict.fromkeys(text.count("\n", 0, start) + 1 for start in starts[:limit]))
+            where = (f"all on line {lines[0]}" if len(lines) == 1
+                     else f"lines {', '.join(map(str, lines[:-1]))} and {lines[-1]}")
+            if len(starts) > limit:
+                times, where = f"more than {limit} times", f"the first {limit} on {where}"
+            else:
+                times = "twice" if len(starts) == 2 else f"{len(starts)} times"
+            # The hint names the lines (and pages) the first occurrence spans: those its link shows.
+            spans = mapped.locate(citation.quote) or [(starts[0], starts[0] + 1)]
+            last = text.count("\n", 0, spans[-1][1]) + 1
+            hint = f'add lines: "{lines[0]}{f"-{last}" if last > lines[0] else ""}"'
+            if pdf_pages.has_pages(source):
+                first_page, last_page = pdf_pages.page_at(text, starts[0]), pdf_pages.page_at(text, spans[-1][1] - 1)
+                hint += f' (or page: "{first_page}{f"-{last_page}" if last_page > first_page else ""}")'
+            state.report(AMBIGUOUS_QUOTE, at,
+                         f"the quote \"{shown}\" occurs {times} in source '{source_id}' ({where})",
+                         f"{hint} to say which (those of the first), or quote more words")
     if span is not None:
         if quotes.find_in(parts, (state.repo.sources[source_id].text or "")[span[0]:span[1]]) is None:
             mapped = quotes.Mapped.build(state.repo.sources[source_id].text or "")

@@ -155,7 +155,20 @@ class SiteIndex:
     tags: dict[str, list[Briefing]]
     max_marking: str
     citing: dict[str, list[Briefing]] = field(default_factory=dict)  # by source id, newest first
+    #: by briefing id, the briefings that name it as their ``superseded_by``, newest first
+    supersedes: dict[str, list[Briefing]] = field(default_factory=dict)
     _cites: dict[int, Cite] | None = field(default=None, repr=False)
+    _by_id: dict[str, Briefing] | None = field(default=None, repr=False)
+
+    def briefing(self, briefing_id: str | None) -> Briefing | None:
+        """The briefing of that id, ``None`` when there is none (or it was left out of the build)."""
+        if self._by_id is None:
+            self._by_id = {b.id: b for b in self.briefings}
+        return self._by_id.get(briefing_id) if briefing_id else None
+
+    def successor(self, briefing: Briefing) -> Briefing | None:
+        """The briefing that supersedes ``briefing``, when it is in the build."""
+        return self.briefing(briefing.superseded_by)
 
     def cite_of(self, briefing: Briefing, citation: Citation) -> Cite:
         """The numbered citation of ``briefing`` that is ``citation``."""
@@ -184,9 +197,24 @@ def timeline(briefing: Briefing) -> list:
 
 
 def reading_order(briefing: Briefing) -> list[Citation]:
-    """The briefing's citations in the order a reader meets them on its page."""
-    items = [*briefing.key_judgments, *briefing.positions, *briefing.open_questions, *timeline(briefing)]
-    return [citation for item in items for citation in item.cites]
+    """The briefing's citations in the order a reader meets them on its page: each key
+    judgment's, then its alternatives'; the assumptions'; the positions'; each open
+    question's, then its resolution's; the timeline's (every one of
+    :meth:`.Briefing.citations`)."""
+    found: list[Citation] = []
+    for judgment in briefing.key_judgments:
+        found.extend(judgment.cites)
+        for alternative in judgment.alternatives:
+            found.extend(alternative.cites)
+    for item in (*briefing.assumptions, *briefing.positions):
+        found.extend(item.cites)
+    for question in briefing.open_questions:
+        found.extend(question.cites)
+        if question.resolution is not None:
+            found.extend(question.resolution.cites)
+    for event in timeline(briefing):
+        found.extend(event.cites)
+    return found
 
 
 def build_index(repo: Repository, max_marking: str = TLP_ORDER[-1],
@@ -223,6 +251,7 @@ def build_index(repo: Repository, max_marking: str = TLP_ORDER[-1],
     actors: dict[str, ActorEntry] = {}
     questions: dict[str, QuestionEntry] = {}
     tags: dict[str, list[Briefing]] = {}
+    supersedes: dict[str, list[Briefing]] = {}
     for briefing in briefings:  # newest first, so the first description seen is the newest
         for actor in briefing.key_actors:
             entry = actors.setdefault(actor.id, ActorEntry(actor.id, actor))
@@ -235,6 +264,8 @@ def build_index(repo: Repository, max_marking: str = TLP_ORDER[-1],
             qentry.assessments.append((briefing, question))
         for tag in briefing.tags:
             tags.setdefault(tag, []).append(briefing)
+        if briefing.superseded_by:
+            supersedes.setdefault(briefing.superseded_by, []).append(briefing)
     for entry in actors.values():
         entry.positions.sort(key=lambda bp: (bp[1].date or bp[0].date or dt.date.min, bp[0].id))
 
@@ -248,5 +279,6 @@ def build_index(repo: Repository, max_marking: str = TLP_ORDER[-1],
         tags=dict(sorted(tags.items())),
         max_marking=max_marking,
         citing=citing,
+        supersedes=supersedes,
     )
 

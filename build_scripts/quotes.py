@@ -4,6 +4,12 @@ A quote matches a source when, after both are normalised the same way (invisible
 characters dropped, Unicode NFKC, white space runs to one space, typographic quotes to
 ASCII, every dash and ``--`` to ``-``, case folded), each part of the quote between
 elision marks occurs in the source, in order, beginning and ending at word boundaries.
+
+In a source, line-end hyphenation is read first, before the format characters are
+dropped: a hyphen or soft hyphen that ends a line between two letters goes, with the line
+break and the white space around it, so that "secu-⏎rity" reads "security"; a quote may
+still write it "secu-rity" or "secu- rity" (:func:`find_parts`, given the text's
+:class:`Hyphens`).
 """
 
 from __future__ import annotations
@@ -104,8 +110,15 @@ def _fold_groups(segment: str) -> list[tuple[int, str]]:
     return groups
 
 
-def normalise(text: str) -> str:
-    """The SPEC 3 normal form of ``text`` (not stripped)."""
+def normalise(text: str, *, line_ends: bool = True) -> str:
+    """The SPEC 3 normal form of ``text`` (not stripped).
+
+    Line-end hyphenation (see :func:`line_end_hyphens`) is read away in the text of a
+    source, not in a quote (``line_ends=False``), where a soft hyphen before a line break
+    is as invisible as anywhere else, and "secu-⏎rity" reads "secu- rity", which matches.
+    """
+    if line_ends:
+        text = _without(text, line_end_hyphens(text))
     folded = _fold(text)
     # Fast path for the common case: translate() is quick on ASCII text, and runs of
     # spaces are rare enough that repeated replace() beats a regular expression.
@@ -118,7 +131,7 @@ def normalise(text: str) -> str:
 @functools.lru_cache(maxsize=1 << 16)
 def quote_parts(quote: str) -> tuple[str, ...]:
     """The normalised parts of a quote between elision marks (empty parts dropped)."""
-    return tuple(p for p in (part.strip() for part in _ELISION.split(normalise(quote))) if p)
+    return tuple(p for p in (part.strip() for part in _ELISION.split(normalise(quote, line_ends=False))) if p)
 
 
 # Scripts written without spaces between words, where every character boundary is a word
@@ -170,6 +183,71 @@ _SIGNS = "-\u2212\ufe63\uff0d"  # before a digit (and no letter or digit before)
 #: Whether the "-" at an index of a normalised text stands for a hyphen of the original.
 Hyphen = Callable[[int], bool]
 
+#: A hyphen or soft hyphen that ends a line between two letters is line-end hyphenation.
+LINE_END_HYPHENS = HYPHENS + "\u00ad"
+# White space within a line, and format characters: they may stand around the line break.
+_GAP = rf"(?:[^\S\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]|[{_char_class(FORMAT_CHARS)}])*"
+_LINE_END = re.compile(rf"[{re.escape(LINE_END_HYPHENS)}]{_GAP}(?:\r\n|\n|\r){_GAP}(?=[^\W\d_])")
+# A quick test first: a pattern that begins with one literal character is searched for by a
+# fast scan, where a class of all the hyphens is ten times slower.
+_ASCII_LINE_END = re.compile(rf"-{_GAP}[\n\r]")
+
+
+def _may_break_words(text: str) -> bool:
+    """Whether ``text`` may hold line-end hyphenation (a quick test: see :func:`line_end_hyphens`)."""
+    return _ASCII_LINE_END.search(text) is not None or not text.isascii() and (
+        "\u00ad" in text or "\u2010" in text or "\u2011" in text or "\ufe63" in text or "\uff0d" in text)
+
+
+def _letter_before(text: str, index: int) -> bool:
+    """Whether the character before ``index``, format characters and marks aside, is a letter."""
+    while index > 0 and (text[index - 1] in _FORMAT_SET or unicodedata.category(text[index - 1])[0] == "M"):
+        index -= 1
+    return index > 0 and text[index - 1].isalpha()
+
+
+def line_end_hyphens(text: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` that are line-end hyphenation, read away by :func:`normalise`.
+
+    Each is a hyphen or soft hyphen that ends a line between two letters, with the line
+    break ("\\r\\n", "\\n" or "\\r") and the white space and format characters around it.
+    A blank line or a form feed (a page break) between the two letters is not hyphenation,
+    nor is a hyphen beside a digit ("COVID-⏎19") or another dash ("--⏎").
+    """
+    if not _may_break_words(text):
+        return []
+    return [m.span() for m in _LINE_END.finditer(text)
+            if _letter_before(text, m.start()) and text[m.end()].isalpha()]
+
+
+def _without(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` without the (sorted, disjoint) ``spans``."""
+    if not spans:
+        return text
+    pieces, last = [], 0
+    for start, end in spans:
+        pieces.append(text[last:start])
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+# A hyphen of a quote between two letters, "secu-rity" or "secu- rity": where the source's
+# line-end hyphenation was read away, it stands for nothing.
+_QUOTED_HYPHEN = re.compile(r"(?<=[^\W\d_])- ?(?=[^\W\d_])")
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _hyphenated(part: str) -> re.Pattern | None:
+    """``part`` as a pattern in which each hyphen between two letters is a group that is the
+    hyphen or nothing (the caller checks that nothing stands where a line-end hyphen was);
+    ``None`` when ``part`` has no such hyphen."""
+    pieces, last = [], 0
+    for hyphen in _QUOTED_HYPHEN.finditer(part):
+        pieces += [re.escape(part[last:hyphen.start()]), f"({re.escape(hyphen[0])}|)"]
+        last = hyphen.end()
+    return re.compile("".join(pieces) + re.escape(part[last:])) if pieces else None
+
 
 def _inside(text: str, index: int, hyphen: Hyphen | None = None) -> bool:
     """Whether ``index`` (0 < index < len(text)) of a normalised text falls inside a word."""
@@ -195,35 +273,96 @@ def _inside(text: str, index: int, hyphen: Hyphen | None = None) -> bool:
     return _joined(before, after)
 
 
-def _find(part: str, haystack: str, start: int, hyphen: Hyphen | None) -> int:
-    """First index from ``start`` where ``part`` occurs in ``haystack`` at word boundaries."""
-    found = haystack.find(part, start)
+def _line_ends_of(part: str, hyphen: Hyphen | None) -> tuple[re.Pattern, frozenset[int]] | None:
+    """The pattern of ``part`` (see :func:`_hyphenated`) and the line ends of the text, when
+    both may let a hyphen of ``part`` stand for nothing; ``None`` when a plain search does."""
+    if "-" not in part or not isinstance(hyphen, Hyphens):
+        return None
+    pattern = _hyphenated(part)
+    return None if pattern is None or not hyphen.line_ends else (pattern, hyphen.line_ends)
+
+
+def _next(part: str, haystack: str, start: int,
+          hyphenated: tuple[re.Pattern, frozenset[int]] | None) -> tuple[int, int]:
+    """The first span from ``start`` where ``part`` occurs in ``haystack``, word boundaries
+    aside, or (-1, -1). ``hyphenated``: see :func:`_line_ends_of`."""
+    if hyphenated is None:
+        found = haystack.find(part, start)
+        return found, found + len(part)
+    pattern, ends = hyphenated
+    match = pattern.search(haystack, start)
+    while match is not None:
+        if all(match.end(g) > match.start(g) or match.start(g) in ends for g in range(1, pattern.groups + 1)):
+            return match.span()
+        match = pattern.search(haystack, match.start() + 1)
+    return -1, -1
+
+
+def _find(part: str, haystack: str, start: int, hyphen: Hyphen | None) -> tuple[int, int] | None:
+    """First span from ``start`` where ``part`` occurs in ``haystack`` at word boundaries."""
+    hyphenated = _line_ends_of(part, hyphen) if "-" in part else None
+    found, end = _next(part, haystack, start, hyphenated)
     while found >= 0:
-        end = found + len(part)
         # Two character tests: mostly a space on either side, which needs no more.
         if not ((found > 0 and haystack[found - 1] != " " and _inside(haystack, found, hyphen))
                 or (end < len(haystack) and haystack[end] != " " and _inside(haystack, end, hyphen))):
-            return found
-        found = haystack.find(part, found + 1)
-    return found
+            return found, end
+        found, end = _next(part, haystack, found + 1, hyphenated)
+    return None
 
 
-def find_parts(parts: list[str], haystack: str, hyphen: Hyphen | None = None) -> list[tuple[int, int]] | None:
-    """Spans of each part found in order, at word boundaries, in ``haystack`` (or ``None``).
+def find_parts(parts: list[str] | tuple[str, ...], haystack: str, hyphen: Hyphen | None = None,
+               start: int = 0) -> list[tuple[int, int]] | None:
+    """Spans of each part found in order, at word boundaries, in ``haystack`` from ``start``
+    (or ``None``).
 
     A part may not begin or end inside a word of ``haystack``: "lawful" does not occur
     in "unlawful". An occurrence inside a word is passed over for a later one. Without
-    ``hyphen`` (see :func:`hyphens`), a "-" of ``haystack`` never joins words.
+    ``hyphen`` (see :func:`hyphens`), a "-" of ``haystack`` never joins words; with the
+    :class:`Hyphens` of the text, a hyphen of a part between two letters ("secu-rity",
+    "secu- rity") also matches where line-end hyphenation was read away ("security").
     """
     spans: list[tuple[int, int]] = []
-    start = 0
     for part in parts:
-        found = _find(part, haystack, start, hyphen)
-        if found < 0:
+        span = _find(part, haystack, start, hyphen)
+        if span is None:
             return None
-        spans.append((found, found + len(part)))
-        start = found + len(part)
+        spans.append(span)
+        start = span[1]
     return spans
+
+
+def occurrences(parts: list[str] | tuple[str, ...], haystack: str, hyphen: Hyphen | None = None,
+                limit: int = 2) -> list[int]:
+    """Where in ``haystack`` the first ``limit`` occurrences of ``parts`` (in order, at word
+    boundaries) begin: the first as :func:`find_parts` finds it, each next one searched for
+    from just after the start of the one before (so two may overlap)."""
+    starts: list[int] = []
+    while len(starts) < limit:
+        spans = find_parts(parts, haystack, hyphen, starts[-1] + 1 if starts else 0)
+        if spans is None:
+            break
+        starts.append(spans[0][0])
+    return starts
+
+
+def more_than_once(parts: list[str] | tuple[str, ...], haystack: str, hyphen: Hyphen | None = None) -> bool:
+    """Whether ``parts`` occur in ``haystack`` more than once, as :func:`occurrences` counts.
+
+    Mostly one scan of ``haystack``: each occurrence begins where the first part is written,
+    so a first part written only once (its last place, found from the end, is its first)
+    occurs once at most. With the :class:`Hyphens` of the text, the answer is kept there.
+    """
+    memo = hyphen.again if isinstance(hyphen, Hyphens) else {}
+    key = tuple(parts)
+    again = memo.get(key)
+    if again is None:
+        first = parts[0]
+        written_twice = haystack.find(first, 0, haystack.rfind(first) + len(first) - 1) >= 0
+        again = (written_twice or _line_ends_of(first, hyphen) is not None) and len(
+            occurrences(parts, haystack, hyphen, 2)) > 1
+        memo[key] = again
+    return again
 
 
 def first_missing(parts: list[str], haystack: str, hyphen: Hyphen | None = None) -> int:
@@ -235,10 +374,10 @@ def _first_missing(parts: list[str], haystack: str, hyphen: Hyphen | None) -> tu
     """The first part that does not occur, and where the search for it started."""
     start = 0
     for index, part in enumerate(parts):
-        found = _find(part, haystack, start, hyphen)
-        if found < 0:
+        span = _find(part, haystack, start, hyphen)
+        if span is None:
             return index, start
-        start = found + len(part)
+        start = span[1]
     return len(parts), start
 
 
@@ -250,8 +389,9 @@ def inside_word(parts: list[str], haystack: str, hyphen: Hyphen | None = None) -
     index, start = _first_missing(parts, haystack, hyphen)
     if index == len(parts):
         return None
-    found = haystack.find(parts[index], start)
-    return None if found < 0 else (found, found + len(parts[index]))
+    part = parts[index]
+    found, end = _next(part, haystack, start, _line_ends_of(part, hyphen))
+    return None if found < 0 else (found, end)
 
 
 def whole_words(text: str, start: int, end: int, hyphen: Hyphen | None = None) -> tuple[int, int]:
@@ -268,17 +408,48 @@ def find_in(parts: list[str] | tuple[str, ...], original: str) -> list[tuple[int
     return find_parts(parts, normalise(original), hyphens(original))
 
 
-def hyphens(original: str) -> Hyphen:
+def hyphens(original: str) -> "Hyphens":
     """The ``hyphen`` test of ``normalise(original)``; it maps the text only when first asked."""
-    mapped: Mapped | None = None
+    return Hyphens(original)
 
-    def hyphen(index: int) -> bool:
-        nonlocal mapped
-        if mapped is None:
-            mapped = Mapped.build(original)
-        return mapped.hyphen(index)
 
-    return hyphen
+class Hyphens:
+    """What the normal form of a text does not show, asked of the text: whether a "-" of it
+    was a hyphen (called with its index: :meth:`Mapped.hyphen`), and where line-end
+    hyphenation was read away (:attr:`line_ends`). The text is mapped only when first
+    asked (and for its line ends, only when it may have any).
+
+    It also keeps which quotes occur in the text more than once (:attr:`again`, by their
+    parts; see :func:`more_than_once`): ``briefings serve`` keeps a text's ``Hyphens``
+    from one check to the next (``checks.Found``), so an unchanged quote of an unchanged
+    text is not searched for again."""
+
+    __slots__ = ("original", "_mapped", "_line_ends", "again")
+
+    def __init__(self, original: str, mapped: "Mapped | None" = None) -> None:
+        self.original = original
+        self._mapped = mapped
+        self._line_ends: frozenset[int] | None = None
+        self.again: dict[tuple[str, ...], bool] = {}
+
+    def __call__(self, index: int) -> bool:
+        return self.mapped.hyphen(index)
+
+    @property
+    def mapped(self) -> "Mapped":
+        """The text mapped (built when first asked)."""
+        if self._mapped is None:
+            self._mapped = Mapped.build(self.original)
+        return self._mapped
+
+    @property
+    def line_ends(self) -> frozenset[int]:
+        """Indexes of the normal form where line-end hyphenation was read away (see
+        :attr:`Mapped.line_ends`)."""
+        if self._line_ends is None:
+            known = self._mapped is not None or _may_break_words(self.original)
+            self._line_ends = self.mapped.line_ends if known else frozenset()
+        return self._line_ends
 
 
 def too_short(parts: tuple[str, ...] | list[str]) -> bool:
@@ -343,18 +514,27 @@ class _Offsets:
         return self.values[at] + key - self.keys[at]
 
 
-def _visible(text: str) -> tuple[str, _Offsets]:
-    """``text`` without format characters, and the map of its positions back to ``text``."""
+def _visible(text: str, sites: list[tuple[int, int]]) -> tuple[str, _Offsets, list[int]]:
+    """``text`` without its line-end hyphenation (``sites``) and format characters, the map
+    of its positions back to ``text``, and where in it each of ``sites`` was."""
+    drops = sorted([*sites, *(run.span() for run in _FORMAT.finditer(text))])
+    site_ends = {end for _, end in sites}
     pieces: list[str] = []
+    breaks: list[int] = []
     offsets = _Offsets()
     last = size = 0
-    for run in _FORMAT.finditer(text):
-        pieces.append(text[last:run.start()])
-        size += run.start() - last
-        offsets.add(size, run.end())
-        last = run.end()
+    for start, end in drops:
+        if end <= last:
+            continue  # format characters within a site
+        start = max(start, last)
+        pieces.append(text[last:start])
+        size += start - last
+        offsets.add(size, end)
+        last = end
+        if end in site_ends:
+            breaks.append(size)
     pieces.append(text[last:])
-    return "".join(pieces), offsets
+    return "".join(pieces), offsets, breaks
 
 
 @dataclass
@@ -366,17 +546,23 @@ class Mapped:
     folded: _Offsets = field(repr=False, compare=False)  # folded position -> visible
     kept: _Offsets = field(repr=False, compare=False)  # text position -> folded
     located: dict = field(default_factory=dict, repr=False, compare=False)  # quote -> spans
-    # visible position (format characters dropped) -> original; None when none was dropped
+    # visible position (line-end hyphenation and format characters dropped) -> original;
+    # None when nothing was dropped
     visible: _Offsets | None = field(default=None, repr=False, compare=False)
+    #: Indexes of ``text`` where line-end hyphenation was read away: "secu-⏎rity" is
+    #: "security", with the index of its "r" here.
+    line_ends: frozenset[int] = field(default=frozenset(), repr=False, compare=False)
 
     @classmethod
     def build(cls, source: str) -> "Mapped":
-        # Format characters are dropped first; the rest maps positions of what remains.
-        # (They are among the characters that fold otherwise, so that search comes first.)
-        text, visible = source, None
+        # Line-end hyphenation and format characters are dropped first; the rest maps
+        # positions of what remains. (Format characters are among the characters that fold
+        # otherwise, so that search comes first.)
+        sites = line_end_hyphens(source)
+        text, visible, breaks = source, None, []
         otherwise = _FOLDS_OTHERWISE.search(source)
-        if otherwise and _MAYBE_FORMAT.search(source, otherwise.start()) and _FORMAT.search(source):
-            text, visible = _visible(source)
+        if sites or (otherwise and _MAYBE_FORMAT.search(source, otherwise.start()) and _FORMAT.search(source)):
+            text, visible, breaks = _visible(source, sites)
             otherwise = _FOLDS_OTHERWISE.search(text)
         chars: list[str] = []
         folded = _Offsets()
@@ -426,7 +612,11 @@ class Mapped:
             kept.add(size, end)
             last = end
         pieces.append(folded_text[last:])
-        return cls(source, _OTHER_SPACE.sub(" ", "".join(pieces)), folded, kept, visible=visible)
+        normal = _OTHER_SPACE.sub(" ", "".join(pieces))
+        # Where each line end went: the first index of the normal form from its next letter.
+        line_ends = frozenset(bisect.bisect_left(range(len(normal) + 1), at, key=lambda i: folded[kept[i]])
+                              for at in breaks)
+        return cls(source, normal, folded, kept, visible=visible, line_ends=line_ends)
 
     def origin(self, index: int) -> int:
         """Index in ``original`` of ``text[index]`` (``len(original)`` at the end)."""
@@ -463,10 +653,16 @@ class Mapped:
         """Original spans of each part of ``quote``, or ``None`` when it does not occur."""
         found = self.located.get(quote, False)
         if found is False:
-            spans = find_parts(quote_parts(quote), self.text, self.hyphen)
+            spans = find_parts(quote_parts(quote), self.text, Hyphens(self.original, self))
             found = None if spans is None else [self.span(start, end) for start, end in spans]
             self.located[quote] = found
         return None if found is None else list(found)
+
+    def occurrences(self, quote: str, limit: int) -> list[int]:
+        """Where in ``original`` each of the first ``limit`` occurrences of ``quote`` begins
+        (see :func:`occurrences`); the first is where :meth:`locate` puts it."""
+        starts = occurrences(quote_parts(quote), self.text, Hyphens(self.original, self), limit)
+        return [self.origin(at) for at in starts]
 
 
 @dataclass(frozen=True)
@@ -535,7 +731,8 @@ def closest_passage(part: str, original: str) -> Closest | None:
     while end < len(mapped.text) and mapped.text[end] not in " \n":
         end += 1
     first, after = mapped.span(start, min(end, len(mapped.text)))
-    passage = _SPACES.sub(" ", original[first:after]).strip()
+    written = original[first:after]  # read as it is matched: "secu-⏎rity" is "security"
+    passage = _SPACES.sub(" ", _without(written, line_end_hyphens(written))).strip()
     if part[:1].isalnum():
         passage = passage.lstrip(_EDGE_PUNCTUATION)
     if part[-1:].isalnum():

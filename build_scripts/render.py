@@ -295,6 +295,27 @@ def _backrefs(passage: Passage, link: Callable[..., str]) -> str:
     return f'<sup class="brf-backrefs">{" ".join(refs)}</sup>'
 
 
+def grade(cite) -> str:
+    """A citation's Admiralty grade: its source's reliability letter and its own credibility
+    digit (``B2``); one of them alone when the other is not recorded, or ``""``."""
+    return (cite.source.reliability or "") + (cite.citation.credibility or "")
+
+
+def grades_legend(cites) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The reliability letters and credibility digits that ``cites`` show, each with its
+    meaning, in the scale's order: what a page's legend of grades explains."""
+    letters = {c.source.reliability for c in cites if c.source.reliability}
+    digits = {c.citation.credibility for c in cites if c.citation.credibility}
+    return ([(k, v) for k, v in model.RELIABILITY_MEANINGS.items() if k in letters],
+            [(k, v) for k, v in model.CREDIBILITY_MEANINGS.items() if k in digits])
+
+
+def latest_with(assessments, attribute: str):
+    """The newest ``(briefing, question)`` of ``assessments`` (newest first) whose question
+    has ``attribute`` (criteria, resolves_by, resolution); ``None`` when none has it."""
+    return next(((b, q) for b, q in assessments if getattr(q, attribute) is not None), None)
+
+
 class Month(NamedTuple):
     key: str  # 2025-02, or "undated"
     label: str  # February 2025
@@ -345,8 +366,9 @@ def environment(templates: Path) -> jinja2.Environment:
     env.globals.update(
         range=bounded_range,
         LIKELIHOODS=model.LIKELIHOODS, LIKELIHOOD_BANDS=model.LIKELIHOOD_BANDS,
-        RELIABILITY_MEANINGS=model.RELIABILITY_MEANINGS, TLP_ORDER=model.TLP_ORDER,
-        text_fragment_url=text_fragment_url, timeline=timeline,
+        RELIABILITY_MEANINGS=model.RELIABILITY_MEANINGS, CREDIBILITY_MEANINGS=model.CREDIBILITY_MEANINGS,
+        TLP_ORDER=model.TLP_ORDER, text_fragment_url=text_fragment_url, timeline=timeline,
+        grade=grade, grades_legend=grades_legend, latest_with=latest_with,
     )
     return env
 
@@ -411,9 +433,19 @@ def plan_pages(index: SiteIndex) -> list[PagePlan]:
     plan("briefings/index.md", "briefings.md.j2", _highest([b.marking for b in index.briefings]), newest)
     for briefing in index.briefings:
         cites = index.by_briefing[briefing.id]
+        # the page names its successor and the briefings it supersedes by their titles, but not
+        # one marked above it (the notice then says "a later briefing", without a link); it
+        # depends on each of them either way (an edit of its marking changes the page)
+        successor, supersedes = index.successor(briefing), index.supersedes.get(briefing.id, [])
+        linked = {_briefing_key(b) for b in (successor, *supersedes) if b is not None}
+        rank = marking_rank(briefing.marking)
+        if successor is not None and marking_rank(successor.marking) > rank:
+            successor = None
+        supersedes = [b for b in supersedes if marking_rank(b.marking) <= rank]
         plan(f"briefings/{briefing.id}.md", "briefing.md.j2", briefing.marking, briefing.date,
-             {_briefing_key(briefing), *sharing.get(briefing.id, ()), *(f"sources/{c.source.id}" for c in cites)},
-             briefing=briefing, cites_list=cites)
+             {_briefing_key(briefing), *sharing.get(briefing.id, ()), *(f"sources/{c.source.id}" for c in cites),
+              *linked},
+             briefing=briefing, cites_list=cites, successor=successor, supersedes=supersedes)
     plan("sources/index.md", "sources.md.j2", _highest([s.marking for s in index.sources.values()]),
          _newest([s.retrieved or s.published for s in index.sources.values()]))
     for source in index.sources.values():

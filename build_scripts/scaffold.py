@@ -97,12 +97,28 @@ SECTIONS = """
 #     cites:                  # at least one
 #       - source: yonhap-2024-11-03-borrell-seoul
 #         quote: 'taking the security and defense cooperation "to the next level."'
+#         credibility: 1      # of the information, 1 confirmed by other sources | 2 probably
+#                             # true | 3 possibly true | 4 doubtful | 5 improbable | 6 cannot be judged
+#
+# assumptions:                # what the judgments rest on that the sources do not show
+#   - id: seoul-policy-stable # named by the judgments that rest on it
+#     assumption: Seoul's aid to Ukraine follows its public statements.
+#     linchpin: true          # a judgment stands or falls with it
+#     if_wrong: Weapons could reach Ukraine without warning.   # required when linchpin
 #
 # key_judgments:
-#   - judgment: Seoul will keep its aid to Ukraine non-lethal in the near term.
+#   - id: non-lethal-near-term    # optional; stable within the briefing
+#     judgment: Seoul will keep its aid to Ukraine non-lethal in the near term.
 #     likelihood: likely      # almost no chance | very unlikely | unlikely |
 #                             # roughly even chance | likely | very likely | almost certain
 #     confidence: moderate    # low | moderate | high
+#     assumptions: [seoul-policy-stable]   # ids from assumptions
+#     alternatives:           # competing outcomes: the lower bounds of the judgment's
+#                             # and the alternatives' bands add up to 100% at most
+#       - hypothesis: Seoul sends defensive weapons within six months.
+#         likelihood: unlikely
+#         indicators:
+#           - Seoul names specific weapon types
 #     cites:
 #       - source: yonhap-2024-11-03-borrell-seoul
 #         quote: Over the past years ... significant progress
@@ -111,8 +127,14 @@ SECTIONS = """
 #   - id: rok-lethal-aid-to-ukraine
 #     question: Will South Korea supply weapons to Ukraine?
 #     status: open            # open | resolved | dropped
-#     likelihood: unlikely
+#     likelihood: roughly even chance
 #     confidence: low
+#     change:                 # required when the likelihood moved since the last assessment
+#       from: unlikely        # the likelihood of the previous assessment
+#       reason: Blinken warned that North Korean troops may soon join combat.   # Markdown
+#     criteria: Seoul delivers weapons or ammunition to Ukraine.       # what counts as yes
+#     resolves_by: 2025-06-30
+#     # status: resolved needs resolution: {date: ..., outcome: yes | no | annulled}
 #     assessment: |           # Markdown
 #       Seoul has so far given Ukraine only **non-lethal** aid.
 #     indicators:
@@ -128,6 +150,9 @@ SECTIONS = """
 #       - source: yonhap-2024-11-03-borrell-seoul
 #         quote: My visit today of the Demilitarised Zone -- DMZ
 #         note: The source spells it "Demilitarised" here.
+#
+# implications: |             # Markdown: what it means for the reader
+#   Seoul's weapons are a lever held in reserve, not a supply to plan on.
 """
 
 

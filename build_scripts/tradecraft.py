@@ -62,7 +62,7 @@ BANDS_EXCEED = code(
     than 100%.
     """,
     failing="key_judgments:\n  - judgment: Seoul keeps its aid non-lethal.\n    likelihood: likely\n"
-            "    alternatives:\n      - hypothesis: Seoul sends weapons.\n        likelihood: roughly even chance",
+            "    alternatives:\n      - hypothesis: Seoul sends weapons.\n        likelihood: likely",
     passing="key_judgments:\n  - judgment: Seoul keeps its aid non-lethal.\n    likelihood: likely\n"
             "    alternatives:\n      - hypothesis: Seoul sends weapons.\n        likelihood: unlikely",
 )
@@ -101,7 +101,7 @@ CHANGE_MISSING = code(
             "    likelihood: roughly even chance   # 'unlikely' in the previous briefing",
     passing="open_questions:\n  - id: rok-lethal-aid-to-ukraine\n    question: Will South Korea supply weapons?\n"
             "    likelihood: roughly even chance\n    change:\n      from: unlikely\n"
-            "      reason: Seoul named North Korean combat troops as a trigger.",
+            "      reason: Blinken warned that North Korean troops in Kursk might soon join combat.",
 )
 CHANGE_FROM_WRONG = code(
     "BRF508", "change-from-mismatch", Severity.ERROR, "`change.from` is not the previous likelihood",

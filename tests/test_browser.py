@@ -270,7 +270,8 @@ def hostile_site(hostile_sites):
 
 
 @pytest.mark.parametrize("path", ["", "briefings/hostile/", "sources/hostile-source/", "actors/mallory/",
-                                  "tags/", "sources/", "actors/"])
+                                  "tags/", "sources/", "actors/", "briefings/hostile-superseded/",
+                                  "questions/hostile-question/", "questions/hostile-resolved/"])
 def test_hostile_text_never_runs(watched, hostile_site, path):
     page = watched.page
     page.goto(hostile_site + path)
@@ -313,7 +314,7 @@ def test_archived_markup_shows_as_text(watched, hostile_site):
 #: text cut short (Material gives a truncated .md-ellipsis a title: the whole text).
 POINTABLE = "a, [title], [data-brf-tip], .md-ellipsis, .brf-ellipsis"
 HOSTILE_RECORD_PAGES = ["briefings/hostile/", "sources/hostile-source/", "actors/mallory/",
-                        "questions/hostile-question/"]
+                        "questions/hostile-question/", "questions/hostile-resolved/", "briefings/hostile-superseded/"]
 
 
 def _point(page, selector: str) -> tuple[int, int]:

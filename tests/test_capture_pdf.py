@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from build_scripts import quotes
 from build_scripts.capture import CaptureError, pdf
 
 from conftest import run
@@ -54,7 +55,8 @@ def test_the_report_comes_out_page_by_page_in_order():
 @needs_fixtures
 def test_source_add_of_the_report_and_quotes_on_their_page(team, capsys):
     code, out, err = run(capsys, "source", "add", str(REPORT), "--id", "chelsea-plan", "--title",
-                         "Plan directeur de transport actif de la municipalité de Chelsea", "--path", str(team))
+                         "Plan directeur de transport actif de la municipalité de Chelsea", "--reliability", "B",
+                         "--path", str(team))
     assert (code, err) == (0, "")
     assert out == (
         "created sources/chelsea-plan.txt (the text of 65 pages, a form feed between pages)\n"
@@ -68,10 +70,11 @@ def test_source_add_of_the_report_and_quotes_on_their_page(team, capsys):
     meta = yaml.safe_load((team / "sources" / "chelsea-plan.yaml").read_text(encoding="utf-8"))
     assert meta["original_sha256"] == hashlib.sha256(REPORT.read_bytes()).hexdigest()
     assert meta["extracted_with"].startswith("pypdfium2 ")
-    assert run(capsys, "source", "add", str(PAGE), "--id", "wired", "--path", str(team))[0] == 0
+    assert run(capsys, "source", "add", str(PAGE), "--id", "wired", "--reliability", "B", "--path", str(team))[0] == 0
     good = [{"source": "chelsea-plan", "quote": "Il est important de mettre à jour le PDTA parce que", "page": "6"},
-            {"source": "chelsea-plan", "quote": "dessus, l'accès aux différentes", "page": 19},
-            {"source": "chelsea-plan", "quote": "Comme ci-", "page": "18-19"},
+            # "ci-⏎dessus" is one word (line-end hyphenation), read with its hyphen or without
+            {"source": "chelsea-plan", "quote": "ci-dessus, l'accès aux différentes", "page": 19},
+            {"source": "chelsea-plan", "quote": "Comme ci- dessus", "page": "18-19"},
             {"source": "wired", "quote": "Last month, researchers at OpenAI in San Francisco revealed"}]
     assert check(capsys, team, good) == (0, ["1 briefing, 2 sources, 4 citations: 0 errors, 0 warnings"])
     wrong = [{"source": "chelsea-plan", "quote": "Il est important de mettre à jour le PDTA parce que", "page": "7"},
@@ -96,9 +99,11 @@ def test_two_columns_come_out_one_after_the_other_with_their_words_whole(team, c
     assert text.count("agreement") == 4 and text.count("spokeswoman") == 3  # soft hyphens that did not break
     assert "incur\u2010\nsions" in text  # a hyphen at a line end stays, with the line end
     assert captured.found["title"] == "Coastal patrol statement"
-    assert run(capsys, "source", "add", str(DATA / "two-columns.pdf"), "--id", "coastal", "--path", str(team))[0] == 0
-    cites = [{"source": "coastal", "quote": "sions by unidentified vessels. LEFT-END", "page": "1"},
-             {"source": "coastal", "quote": "whether the government had consulted the provinces"}]
+    assert run(capsys, "source", "add", str(DATA / "two-columns.pdf"), "--id", "coastal", "--reliability", "B",
+               "--path", str(team))[0] == 0
+    cites = [{"source": "coastal", "quote": "incursions by unidentified vessels. LEFT-END", "page": "1"},
+             {"source": "coastal", "quote": "RIGHT-START Opposition members questioned whether the government had "
+                                            "consulted the provinces"}]
     (team / "briefings" / "coastal.yaml").write_text(briefing(cites), encoding="utf-8")
     code, out, _ = run(capsys, "check", str(team), "--format", "text")
     assert (code, out.splitlines()[-1]) == (0, "1 briefing, 1 source, 2 citations: 0 errors, 0 warnings")
@@ -143,11 +148,22 @@ def test_extract_refuses_what_pdfium_cannot_open():
         pdf.extract(b"%PDF-1.7\n")
 
 
-@pytest.mark.xfail(reason="line-end hyphenation (SPEC 3: 'secu-⏎rity' matches 'security') is not in quotes.py yet")
 def test_quotes_read_across_the_line_end_hyphens_a_pdf_keeps(team, capsys):
-    assert run(capsys, "source", "add", str(DATA / "two-columns.pdf"), "--id", "coastal", "--path", str(team))[0] == 0
+    assert run(capsys, "source", "add", str(DATA / "two-columns.pdf"), "--id", "coastal", "--reliability", "B",
+               "--path", str(team))[0] == 0
     cites = [{"source": "coastal", "quote": "a response to repeated incursions by unidentified vessels", "page": "1"},
-             {"source": "coastal", "quote": "a response to repeated incur-sions by unidentified vessels"}]
+             {"source": "coastal", "quote": "a response to repeated incur-sions by unidentified vessels"},
+             {"source": "coastal", "quote": "a response to repeated incur- sions by unidentified vessels",
+              "lines": "8-11"}]
     (team / "briefings" / "coastal.yaml").write_text(briefing(cites), encoding="utf-8")
     code, out, _ = run(capsys, "check", str(team), "--format", "text")
-    assert (code, out.splitlines()[-1]) == (0, "1 briefing, 1 source, 2 citations: 0 errors, 0 warnings")
+    # The column repeats its paragraph: the quote without page or lines is ambiguous (BRF311),
+    # and the lines the hint names are those of the first, the hyphenated word's two lines too.
+    assert (code, [line for line in out.splitlines() if " warning " in line or " errors, " in line]) == (0, [
+        "briefings/coastal.yaml:17:12: warning BRF311: the quote \"a response to repeated incur-sions by "
+        "unidentified vessels\" occurs 3 times in source 'coastal' (lines 8, 16 and 24)",
+        "1 briefing, 1 source, 3 citations: 0 errors, 1 warning"])
+    assert '= hint: add lines: "8-11" (or page: "1") to say which (those of the first), or quote more words' in out
+    text = (team / "sources" / "coastal.txt").read_text(encoding="utf-8")
+    (first, after), = quotes.Mapped.build(text).locate(cites[1]["quote"])
+    assert text[first:after] == "a\nresponse to repeated incur\u2010\nsions by unidentified\nvessels"

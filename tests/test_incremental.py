@@ -55,7 +55,7 @@ def edit_source(root: Path) -> None:
 def edit_source_text(root: Path) -> None:
     text_file = root / YONHAP.replace(".yaml", ".txt")
     before = text_file.read_bytes()
-    text_file.write_bytes(b"A first line added to the archived text.\n" + before)
+    text_file.write_bytes(before + b"A last line added to the archived text.\n")
     replace(root, YONHAP, hashlib.sha256(before).hexdigest(), hashlib.sha256(text_file.read_bytes()).hexdigest())
 
 
@@ -110,6 +110,22 @@ def test_an_incremental_build_equals_a_clean_build(example, capsys, tmp_path, ed
     build(capsys, root, "--clean", "--site-dir", str(tmp_path / "clean"))
     assert tree(site) == tree(tmp_path / "clean")
     assert tree(tmp_path / "previous") == before  # nothing was written into the previous site's files
+
+
+def test_a_briefing_superseded_by_another_changes_the_other_page_too(example, capsys, tmp_path):
+    """The successor's page names what it supersedes: its file is unchanged, and it shares no
+    open question with the briefing that now names it as ``superseded_by``."""
+    root = example.root
+    early = "briefings/dprk-early-2024-11.yaml"
+    (root / early).write_text("title: An early note\ndate: 2024-11-01\nstatus: published\nmarking: TLP:CLEAR\n"
+                              "authors: [K. Analyst]\nsummary: A first note.\n", encoding="utf-8")
+    build(capsys, root)
+    replace(root, early, "status: published", "status: superseded\nsuperseded_by: dprk-russia-alignment-2024-11")
+    build(capsys, root)
+    build(capsys, root, "--clean", "--site-dir", str(tmp_path / "clean"))
+    assert tree(root / "site") == tree(tmp_path / "clean")
+    successor = root / "site/briefings/dprk-russia-alignment-2024-11/index.html"
+    assert "An early note" in successor.read_text(encoding="utf-8")
 
 
 def test_only_the_pages_that_changed_are_built_again(example, capsys, build_process):

@@ -51,6 +51,9 @@ open_questions:
   - id: rok-lethal-aid-to-ukraine
     question: Will South Korea supply weapons to Ukraine?
     likelihood: likely
+    change:
+      from: roughly even chance
+      reason: The {SECRET} view moved it.
     assessment: The {SECRET} view.
 timeline:
   - date: 2024-10-15

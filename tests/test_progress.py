@@ -34,7 +34,7 @@ sources/not-cited-yet.yaml:1:1: warning BRF307: no briefing cites source 'not-ci
    | ^
   = hint: cite it where it supports a claim, or remove it if it was archived by mistake
 
-2 briefings, 3 sources, 44 citations: 0 errors, 1 warning
+2 briefings, 3 sources, 54 citations: 0 errors, 1 warning
 """
 INTERRUPTED = "briefings: interrupted while building the site; the previous site is unchanged\n"
 
@@ -81,7 +81,7 @@ def test_piped_a_build_says_each_stage_and_its_time_in_order(example, capfd, bui
     out, err = capfd.readouterr()
     assert timeless(err).splitlines() == stage_lines(pages_of(example.root / "site"))
     assert re.fullmatch(r"(.* in \d+\.\d s\n){5}", err)
-    assert out.startswith("Built the site into ") and out.endswith(": 2 briefings, 2 sources, 44 citations checked.\n")
+    assert out.startswith("Built the site into ") and out.endswith(": 2 briefings, 2 sources, 54 citations checked.\n")
 
 
 @pytest.mark.parametrize("flag", ["-q", "--quiet"])
@@ -89,7 +89,7 @@ def test_quiet_shows_no_progress(example, capfd, build_process, flag):
     assert main(["build", str(example.root), flag]) == 0
     out, err = capfd.readouterr()
     assert err == ""
-    assert out.startswith("Built the site into ") and out.endswith(" 2 briefings, 2 sources, 44 citations checked.\n")
+    assert out.startswith("Built the site into ") and out.endswith(" 2 briefings, 2 sources, 54 citations checked.\n")
 
 
 def test_diagnostics_are_printed_once_whole_between_the_stages(example, capfd, build_process):
@@ -192,7 +192,7 @@ def test_a_terminal_shows_the_stage_its_pages_their_rate_and_an_estimate(example
         assert re.search("✓ " + re.escape(line).replace("T", r"\d+\.\d") + "\n", shown), line
     assert WARNING in shown  # printed above the display, whole, once
     assert shown.count("warning BRF307") == 1
-    assert shown.endswith("Built the site into site: 2 briefings, 3 sources, 44 citations checked.\n")
+    assert shown.endswith("Built the site into site: 2 briefings, 3 sources, 54 citations checked.\n")
     assert "\x1b[?25h" in output[output.rindex("\x1b[?25l"):]  # the cursor is shown again
 
 

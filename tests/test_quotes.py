@@ -125,9 +125,13 @@ def test_located_span_of_a_quote_covers_its_words(case):
 @given(st.text(alphabet=st.sampled_from(_TRICKY.replace("\u2026", "") + "  b-\u2014\u2019"), max_size=40),
        st.data())
 def test_located_span_maps_back_through_folding_and_collapsed_runs(text, data):
-    # (Without "…", an elision mark once normalised.)
+    # (Without "…", an elision mark once normalised.) Words as line-end hyphenation is read:
+    # "Z-⏎Z" is one word.
     mapped = quotes.Mapped.build(text)
-    words = [w for w in text.split() if quotes.normalise(w).strip(" -")]
+    read = text
+    for start, end in reversed(quotes.line_end_hyphens(text)):
+        read = read[:start] + read[end:]
+    words = [w for w in read.split() if quotes.normalise(w).strip(" -")]
     assume(words)
     quote = data.draw(st.sampled_from(words))
     spans = mapped.locate(quote)
@@ -364,3 +368,132 @@ def test_closest_passage_of_a_long_quote_spans_the_quote():
     assert near.line == text.count("\n", 0, start) + 1
     assert 95 < near.similarity < 100
     assert quotes.normalise(near.passage) == quotes.normalise(original)
+
+
+# --- line-end hyphenation -----------------------------------------------------------
+
+@pytest.mark.parametrize("source", [
+    "We take secu-\nrity seriously.",  # a hyphen and LF
+    "We take secu-\r\nrity seriously.",  # a hyphen and CRLF
+    "We take secu-\rrity seriously.",
+    "We take secu\u00ad\nrity seriously.",  # a soft hyphen (a format character, read first)
+    "We take secu\u2010\nrity seriously.",  # U+2010 HYPHEN, as a PDF's text has it
+    "We take secu-  \n  rity seriously.",  # white space after the hyphen, and before the next line
+    "We take secu-\u200b\n\u2066rity seriously.",  # format characters (a bidi isolate too) beside it
+])
+def test_line_end_hyphenation_is_one_word(source):
+    assert quotes.normalise(source) == "we take security seriously."
+    assert matches("we take security seriously", source)
+    assert matches("we take secu-rity seriously", source)  # as the source shows it
+    # "secu- rity": as the source reads with its line break as a space (and as a quote written
+    # across two lines of a YAML plain scalar reads); it matched before hyphenation was read
+    assert matches("we take secu- rity seriously", source)
+    for quote in ("we take secu", "we take secu-", "rity seriously"):  # inside the word
+        assert not matches(quote, source)
+
+
+@pytest.mark.parametrize("source,normal", [
+    ("COVID-\n19 cases", "covid- 19 cases"),  # between a letter and a digit
+    ("10-\n15 people", "10- 15 people"),
+    ("secu-\n\nrity", "secu- rity"),  # a blank line: a paragraph ends there
+    ("secu-\n\frity", "secu- rity"),  # a page break
+    ("time --\nincluding", "time - including"),  # a dash
+    ("time--\nincluding", "time- including"),
+    ("time\u2014\nincluding", "time- including"),  # an em dash is no hyphen
+    ("word -\nnext", "word - next"),
+    ("secu-rity", "secu-rity"),  # a hyphen within a line stays
+])
+def test_what_is_not_line_end_hyphenation(source, normal):
+    assert quotes.line_end_hyphens(source) == []
+    assert quotes.normalise(source) == normal
+    assert quotes.Mapped.build(source).line_ends == frozenset()
+
+
+def test_a_letter_and_a_digit_across_a_line_end_hyphen_stay_apart():
+    assert matches("COVID- 19 cases", "COVID-\n19 cases")
+    assert not matches("COVID-19 cases", "COVID-\n19 cases")
+    assert not matches("COVID19 cases", "COVID-\n19 cases")
+
+
+@pytest.mark.parametrize("quote,source,found", [
+    ("secu-rity", "security", False),  # spelling: a hyphen the source does not have
+    ("security", "secu-rity", False),  # a hyphen within a line is the source's
+    ("secu- rity", "secu-rity", False),
+    ("lethal aid", "non-\nlethal aid", False),  # a quote may not begin inside the word
+    ("non-lethal aid", "non-\nlethal aid", True),  # a compound that ends a line keeps its hyphen
+    ("nonlethal aid", "non-\nlethal aid", True),  # ... and is read without it, as hyphenation is
+    ("Franco-German talks", "Franco-\nGerman talks", True),
+    ("secu-rity and cooperation", "secu-\nrity and coope-\nration", True),  # each as it is written
+    ("secu- rity and coope-ration", "secu-\nrity and coope-\nration", True),
+    ("security and cooperation", "secu-\nrity and coope-\nration", True),
+    ("secu-rity ... cooperation", "secu-\nrity and coope-\nration", True),
+    ("caf\u00e9-bar", "cafe\u0301-\nbar", True),  # a letter with its combining accent before the hyphen
+    ("cafe\u0301bar", "cafe\u0301-\nbar", True),
+])
+def test_quotes_of_line_end_hyphenation(quote, source, found):
+    assert matches(quote, source) is found
+
+
+def test_a_quote_reads_its_own_line_breaks_as_spaces():
+    # The rule is the source's: in a quote, a line break after a hyphen is white space, and
+    # a soft hyphen before one as invisible as anywhere.
+    assert quotes.quote_parts("secu-\nrity") == ("secu- rity",)
+    assert quotes.quote_parts("sounds\u00ad\nalarm") == ("sounds alarm",)
+    assert matches("secu-\nrity seriously", "We take secu-\nrity seriously.")
+
+
+@pytest.mark.parametrize("quote", ["take security seriously", "take secu-rity seriously",
+                                   "take secu- rity seriously", "TAKE SECU-RITY SERIOUSLY"])
+def test_located_span_of_a_hyphenated_word_covers_the_hyphen_and_the_line_break(quote):
+    text = "We take secu-\r\nrity seriously.\n"
+    (first, after), = quotes.Mapped.build(text).locate(quote)
+    assert text[first:after] == "take secu-\r\nrity seriously"
+    (first, after), = quotes.Mapped.build(text).locate("we take security")
+    assert text[first:after] == "We take secu-\r\nrity"
+
+
+def test_the_closest_passage_reads_line_end_hyphenation():
+    text = "We take secu-\nrity and defence seriously.\n"
+    part = quotes.quote_parts("take security and defense seriously")[0]
+    near = quotes.closest_passage(part, text)
+    assert near is not None and near.passage == "take security and defence seriously."
+    assert quotes.word_differences(part, near.passage) == [("defense", "defence")]
+
+
+def test_the_line_ends_are_indexes_of_the_normal_form():
+    text = "We take se\u00adcu-\n rity and coope\u2010\r\nration\ufb01 se-\nriously."
+    mapped = quotes.Mapped.build(text)
+    assert mapped.text == quotes.normalise(text) == "we take security and cooperationfi seriously."
+    assert sorted(mapped.line_ends) == [mapped.text.index("rity"), mapped.text.index("ration"),
+                                        mapped.text.index("riously")]
+    assert quotes.hyphens(text).line_ends == mapped.line_ends
+
+
+def test_a_text_without_line_end_hyphens_is_not_mapped_for_them(monkeypatch):
+    def fail(text):
+        raise AssertionError("mapped")
+
+    monkeypatch.setattr(quotes.Mapped, "build", fail)
+    assert quotes.hyphens("non-lethal aid, 10-15 people\nand more").line_ends == frozenset()
+    text = quotes.normalise("a non-lethal aid")
+    assert quotes.find_parts(["non-lethal aid"], text, quotes.hyphens("a non-lethal aid")) == [(2, 16)]
+
+
+_BREAKS = ["-\n", "-\r\n", "\u00ad\n", "\u2010\n", "- \n", "-\n  "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(retyped_run(), st.data())
+def test_a_quote_matches_across_a_line_end_hyphen_inserted_in_any_word(case, data):
+    _, run, quote = case
+    cuts = [(i, j) for i, w in enumerate(run) for j in range(1, len(w)) if w[j - 1].isalpha() and w[j].isalpha()]
+    assume(cuts)
+    i, j = data.draw(st.sampled_from(cuts))
+    words = list(run)
+    words[i] = words[i][:j] + data.draw(st.sampled_from(_BREAKS)) + words[i][j:]
+    source = "Before it. " + " ".join(words) + " after it."
+    spans = quotes.Mapped.build(source).locate(quote)
+    assert spans is not None
+    located = source[spans[0][0]:spans[-1][1]]
+    assert quotes.normalise(located).strip() == quotes.normalise(" ".join(run)).strip()
+    assert quotes.find_in(quotes.quote_parts(quote), source) is not None

@@ -236,14 +236,26 @@ HOSTILE_BRIEFING = {
                    "cites": [_cite("quote", note=payload("note")),
                              {"source": "hostile-source",
                               "quote": "<script>window.__pwned = 'script'; alert('script')</script>"}]}],
-    "key_judgments": [{"judgment": md_payload("judgment"), "likelihood": "likely", "confidence": "low",
+    "assumptions": [{"id": "hostile-assumption", "assumption": md_payload("assumption"), "linchpin": True,
+                     "if_wrong": md_payload("if-wrong"), "cites": [_cite("quote", credibility="2")]}],
+    "key_judgments": [{"id": "hostile-judgment", "judgment": md_payload("judgment"), "likelihood": "likely",
+                       "confidence": "low", "assumptions": ["hostile-assumption"],
+                       "alternatives": [{"hypothesis": md_payload("hypothesis"), "likelihood": "unlikely",
+                                         "indicators": [payload("alternative-indicator")],
+                                         "cites": [_cite("judgment-quote", credibility="6")]}],
                        "cites": [_cite("judgment-quote"), {"source": "hostile-source", "lines": "2",
                                                             "note": payload("lines-note")},
                                  {"source": "hostile-source",
                                   "quote": "<a href=\"javascript:alert('link')\">a link</a>"}]}],
     "open_questions": [{"id": "hostile-question", "question": payload("question"), "status": "open",
                         "likelihood": "unlikely", "confidence": "low", "assessment": md_payload("assessment"),
-                        "indicators": [payload("indicator")], "cites": [_cite("question-quote")]}],
+                        "indicators": [payload("indicator")], "cites": [_cite("question-quote")],
+                        "change": {"from": "likely", "reason": md_payload("reason")},
+                        "criteria": md_payload("criteria"), "resolves_by": datetime.date(2025, 6, 30)},
+                       {"id": "hostile-resolved", "question": payload("resolved-question"), "status": "resolved",
+                        "resolution": {"date": datetime.date(2024, 11, 4), "outcome": "no",
+                                       "note": md_payload("resolution-note"), "cites": [_cite("question-quote")]}}],
+    "implications": md_payload("implications"),
     "timeline": [{"date": datetime.date(2024, 11, 2), "event": md_payload("event"),
                   "cites": [_cite("event-quote", note=payload("event-note"))]}],
 }
@@ -259,13 +271,17 @@ HOSTILE_SOURCE = {
 
 
 def write_hostile_repository(root: Path) -> None:
-    """A briefing, its actor, question and source with a payload in every text field."""
+    """A briefing, its actor, questions and source with a payload in every text field, and a
+    briefing it supersedes."""
     (root / "sources").mkdir(parents=True, exist_ok=True)
     (root / "briefings").mkdir(parents=True, exist_ok=True)
     (root / "sources" / "hostile-source.txt").write_text(HOSTILE_SOURCE_TEXT, encoding="utf-8")
     dump = functools.partial(yaml.safe_dump, sort_keys=False, allow_unicode=True, width=1 << 16)
     (root / "sources" / "hostile-source.yaml").write_text(dump(HOSTILE_SOURCE), encoding="utf-8")
     (root / "briefings" / "hostile.yaml").write_text(dump(HOSTILE_BRIEFING), encoding="utf-8")
+    superseded = {**{k: HOSTILE_BRIEFING[k] for k in ("title", "marking", "authors", "summary")},
+                  "date": datetime.date(2024, 11, 1), "status": "superseded", "superseded_by": "hostile"}
+    (root / "briefings" / "hostile-superseded.yaml").write_text(dump(superseded), encoding="utf-8")
 
 
 class _Attributes(html.parser.HTMLParser):
@@ -304,7 +320,8 @@ def test_record_text_reaches_no_title_or_other_attribute_read_as_html(tmp_path):
     assert not [title for title in titles if "<" in title or "pwned" in title or "alert" in title]
     tips = [value for text in pages.values() for tag, name, value in attributes(text) if name == "data-brf-tip"]
     assert any(payload("quote") in tip for tip in tips)  # the quote, as text, in our tooltip
-    for field in ("summary", "stance", "judgment", "assessment", "event"):  # Markdown link titles too
+    for field in ("summary", "stance", "judgment", "assessment", "event", "assumption", "if-wrong", "hypothesis",
+                  "reason", "criteria", "resolution-note", "implications"):  # Markdown link titles too
         assert title_payload(f"{field}-md-title") in tips and title_payload(f"{field}-ref-title") in tips
 
 

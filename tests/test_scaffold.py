@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 import yaml
 
 
+from build_scripts.repo import load_repository
 from conftest import run
 
 # Typographic quotes, an en dash, a CRLF line end and no final newline: copied as they are.
@@ -69,7 +71,8 @@ def test_new_writes_a_draft(team, capsys):
         0, "created briefings/eu-visit.yaml (status draft, marking TLP:CLEAR)\n" + NEXT, "")
     text = (team / "briefings" / "eu-visit.yaml").read_text(encoding="utf-8")
     assert text.startswith(HEADER)
-    for section in ("key_actors", "positions", "key_judgments", "open_questions", "timeline"):
+    for section in ("key_actors", "positions", "assumptions", "key_judgments", "open_questions", "timeline",
+                    "implications"):
         assert f"\n# {section}:" in text
     assert yaml.safe_load(text)["title"] == 'EU visit: "next level" ties'
 
@@ -81,15 +84,65 @@ def test_the_skeleton_passes_the_check(team, capsys):
     assert "title: 'TODO: the briefing''s headline'\n" in text
 
 
-def test_the_examples_of_the_skeleton_pass_the_check(example, capsys):
-    """Uncommented, every example section is valid and its citations match the example sources."""
+def uncommented_skeleton(example, capsys) -> Path:
+    """The skeleton written into the example, dated the day after its first briefing, uncommented."""
     assert run(capsys, "new", "eu-visit", "--date", "2024-11-05", "--path", str(example.root))[0] == 0
     path = example.root / "briefings" / "eu-visit.yaml"
-    text = uncommented(path.read_text(encoding="utf-8"))
-    assert "\ntimeline:\n" in text
-    path.write_text(text, encoding="utf-8")
+    path.write_text(uncommented(path.read_text(encoding="utf-8")), encoding="utf-8")
+    return path
+
+
+def test_the_examples_of_the_skeleton_pass_the_check(example, capsys):
+    """Uncommented, every example section is valid and its citations match the example sources."""
+    text = uncommented_skeleton(example, capsys).read_text(encoding="utf-8")
+    assert "\ntimeline:\n" in text and "\nimplications: |" in text
     code, out, _ = run(capsys, "check", str(example.root), "--format", "text", "--strict")
-    assert (code, out) == (0, "3 briefings, 2 sources, 48 citations: 0 errors, 0 warnings\n")
+    assert (code, out) == (0, "3 briefings, 2 sources, 58 citations: 0 errors, 0 warnings\n")
+
+
+def test_the_uncommented_skeleton_carries_the_tradecraft_fields(example, capsys):
+    uncommented_skeleton(example, capsys)
+    (briefing,) = [b for b in load_repository(example.root).briefings if b.id == "eu-visit"]
+    (assumption,) = briefing.assumptions
+    assert (assumption.id, assumption.linchpin, assumption.if_wrong) == (
+        "seoul-policy-stable", True, "Weapons could reach Ukraine without warning.")
+    (judgment,) = briefing.key_judgments
+    assert (judgment.id, judgment.likelihood, judgment.assumptions) == ("non-lethal-near-term", "likely",
+                                                                      ["seoul-policy-stable"])
+    assert [(a.hypothesis, a.likelihood, a.indicators) for a in judgment.alternatives] == [
+        ("Seoul sends defensive weapons within six months.", "unlikely", ["Seoul names specific weapon types"])]
+    (question,) = briefing.open_questions
+    assert (question.likelihood, question.change.from_, question.change.reason) == (
+        "roughly even chance", "unlikely", "Blinken warned that North Korean troops may soon join combat.")
+    assert (question.criteria, question.resolves_by) == (
+        "Seoul delivers weapons or ammunition to Ukraine.", dt.date(2025, 6, 30))
+    assert question.resolution is None
+    assert [c.credibility for p in briefing.positions for c in p.cites] == ["1"]
+    assert briefing.implications == "Seoul's weapons are a lever held in reserve, not a supply to plan on.\n"
+
+
+@pytest.mark.parametrize(("written", "wrong", "line", "column", "code", "message"), [
+    ("      from: unlikely ", "      from: very unlikely ", 63, 13, "BRF508",
+     "change.from is 'very unlikely', but the previous assessment of 'rok-lethal-aid-to-ukraine', in briefing "
+     "'eu-rok-security-dialogue-2024-11' (2024-11-04), is 'unlikely'"),
+    ("        likelihood: unlikely\n", "        likelihood: likely\n", 48, 7, "BRF504",
+     "the judgment and its alternatives are competing outcomes, but their likelihoods add up to at least 110%: "
+     "the judgment likely (55-80%), alternative 1 likely (55-80%)"),
+    ("    if_wrong: Weapons", "    # if_wrong: Weapons", 36, 15, "BRF502",
+     "the linchpin assumption 'seoul-policy-stable' does not say what follows if it is wrong"),
+    ("assumptions: [seoul-policy-stable]", "assumptions: [seoul-policy]", 45, 19, "BRF503",
+     "assumption 'seoul-policy' is not one of this briefing's assumptions"),
+])
+def test_the_skeleton_examples_are_held_to_the_tradecraft_rules(example, capsys, written, wrong, line, column,
+                                                               code, message):
+    """Uncommented, the examples are live: their question re-assesses the example's (the change of line is
+    checked against the briefing of 4 November), and each rule catches the mistake."""
+    path = uncommented_skeleton(example, capsys)
+    text = path.read_text(encoding="utf-8")
+    assert text.count(written) == 1
+    path.write_text(text.replace(written, wrong), encoding="utf-8")
+    assert [(d.file, d.line, d.column, d.code, d.message) for d in example.check().diagnostics] == [
+        ("briefings/eu-visit.yaml", line, column, code, message)]
 
 
 def test_new_without_a_git_author_writes_a_placeholder(team, capsys, environment):
