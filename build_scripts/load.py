@@ -128,6 +128,7 @@ class Node:
     line: int
     column: int
     keys: dict[str, tuple[int, int]] | None = None
+    text: str | None = None  # of a boolean: how it was written (``yes``, ``on``, ``true``...)
 
 
 _SCALAR_KINDS = {
@@ -359,7 +360,7 @@ class _Walker:
                 value = _constructor.construct_object(node, deep=True)
             except (yaml.YAMLError, ValueError, OverflowError):
                 return Node("str", node.value, line, column)
-            return Node(kind, value, line, column)
+            return Node(kind, value, line, column, text=node.value if kind == "bool" else None)
         if isinstance(node, yaml.SequenceNode):
             if tag != _SEQ:
                 self._bad_tag(tag, line, column)

@@ -235,7 +235,7 @@ class Id(Text):
 
 def suggest_id(text: str) -> str:
     """A valid id made from ``text`` (used in hints)."""
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", re.sub(r"\.(ya?ml|txt)$", "", text.lower())).strip("-")
     return slug or "my-id"
 
 
@@ -289,11 +289,11 @@ class Enum(Type):
         self.yes_no = yes_no  # ``outcome: no``, which YAML reads as false, is "no"
 
     def convert(self, node: Node, ctx: Context, path: KeyPath) -> Any:
-        if self.yes_no and node.kind == "bool":
-            return "yes" if node.value else "no"
-        if not (node.kind == "str" or self.numbers and node.kind == "int"):
+        if self.yes_no and node.kind == "bool" and (node.text or "").lower() in ("yes", "no"):
+            return node.text.lower()  # (not ``on``, ``true``...: those are reported below)
+        if not (node.kind == "str" or self.numbers and node.kind == "int" or self.yes_no and node.kind == "bool"):
             return _wrong(ctx, node, path, "one of " + ", ".join(self.values))
-        value = str(node.value)
+        value = str(node.text if node.kind == "bool" else node.value)
         if value in self.values:
             return value
         allowed = ", ".join(self.values)

@@ -230,11 +230,15 @@ def check_tradecraft(repo: Repository) -> list[Diagnostic]:
     for source in repo.sources.values():
         for index, other in enumerate(source.derived_from):
             if other == source.id or other not in repo.sources:
-                guess = closest(other, [s for s in repo.sources if s != source.id])
+                guess = None if other == source.id else closest(other, [s for s in repo.sources if s != source.id])
                 report(UNKNOWN_DERIVED, source.at(f"derived_from.{index}"),
                        f"derived_from names '{other}', " + ("this source itself" if other == source.id
                                                             else "which is not an archived source"),
                        f"did you mean '{guess}'?" if guess else "name the id of the source this one re-reports")
+            elif source.id in _originals(repo, other):
+                report(UNKNOWN_DERIVED, source.at(f"derived_from.{index}"),
+                       f"'{other}' re-reports this source in turn (derived_from): each cannot be the other's origin",
+                       "keep derived_from on the source that re-reports, and remove it from the original")
     return found
 
 
@@ -306,14 +310,28 @@ def _check_derived(repo: Repository, briefing: Briefing, report: Report) -> None
             source = repo.sources.get(citation.source)
             if source is None or source.id in reported:
                 continue
-            for original in source.derived_from:
-                if original in cited and original != source.id:
+            for original in _originals(repo, source.id):
+                if original in cited and original != source.id and original not in reported:
                     reported.add(source.id)
                     report(DERIVED_CITED_TOGETHER, citation.at("source"),
                            f"source '{source.id}' re-reports '{original}' (derived_from), which this claim also "
                            "cites: they are one report, not two",
                            f"cite '{original}' alone, or add an independent source")
                     break
+
+
+def _originals(repo: Repository, source_id: str) -> list[str]:
+    """The sources ``source_id`` re-reports, at one remove or more (``derived_from``
+    followed), nearest first; a cycle is followed once round."""
+    found: list[str] = []
+    queue = list(repo.sources[source_id].derived_from) if source_id in repo.sources else []
+    while queue:
+        other = queue.pop(0)
+        if other in found or other not in repo.sources:
+            continue
+        found.append(other)
+        queue.extend(repo.sources[other].derived_from)
+    return found
 
 
 def _check_successor(repo: Repository, briefing: Briefing, report: Report) -> None:
@@ -336,13 +354,22 @@ def _check_successor(repo: Repository, briefing: Briefing, report: Report) -> No
     at = briefing.at("superseded_by")
     if found is None or found is briefing:
         others = [b for b in by_id if b != briefing.id]
-        guess = closest(successor, others)
+        guess = None if found is briefing else closest(successor, others)
         report(BAD_SUCCESSOR, at, f"superseded_by names '{successor}', "
                + ("this briefing itself" if found is briefing else "which is not a briefing of the repository"),
                f"did you mean '{guess}'?" if guess else "name the id of the briefing that replaces this one")
     elif found.date and briefing.date and found.date < briefing.date:
         report(BAD_SUCCESSOR, at, f"the successor '{successor}' is dated {found.date}, before this briefing "
                f"({briefing.date})", "a briefing is superseded by a later one: check the id and both dates")
+    else:
+        chain, seen = [successor], {briefing.id}
+        while found is not None and found.status == "superseded" and found.superseded_by and found.id not in seen:
+            seen.add(found.id)
+            chain.append(found.superseded_by)
+            found = by_id.get(found.superseded_by)
+        if found is not None and found.id in seen:
+            report(BAD_SUCCESSOR, at, "the chain of successors comes back round: " + " -> ".join([briefing.id, *chain]),
+                   "the last briefing of a chain replaces the others and is not superseded itself")
 
 
 # -- open questions across briefings -----------------------------------------------------
@@ -372,7 +399,13 @@ def _check_questions(repo: Repository, report: Report) -> None:
 def _check_change(current: _Assessed, previous: _Assessed | None, report: Report) -> None:
     question = current.question
     change = question.change
-    if question.likelihood is None or "likelihood" in question.broken:
+    if "likelihood" in question.broken:
+        return
+    if question.likelihood is None:
+        if change is not None:
+            report(CHANGE_UNMOVED, question.at("change"),
+                   f"question '{question.id}' gives no likelihood, so it has none that moved",
+                   "add the likelihood, or remove change:")
         return
     before = previous.question.likelihood if previous is not None else None
     if before is None:
@@ -418,8 +451,10 @@ def _check_resolution(current: _Assessed, counted: list[_Assessed], earlier: lis
         report(RESOLUTION_EARLY, resolution.at("date"),
                f"the resolution is dated {resolution.date}, before the question's first assessment ({first})",
                "check the resolution's date")
-    settled = next((a for a in earlier if a.question.status == "resolved" and a.question.resolution is not None
-                    and a.question.resolution.outcome), None)
+    same_day = [a for a in counted if a is not current and a.briefing.date == current.briefing.date
+                and resolution is not None and a.question.resolution is not None]
+    settled = next((a for a in earlier + same_day if a.question.status == "resolved"
+                    and a.question.resolution is not None and a.question.resolution.outcome), None)
     if settled is None:
         return
     outcome = settled.question.resolution.outcome

@@ -162,7 +162,7 @@ REJECTED = [
     ("briefing", "outcome not yes, no or annulled", "timeline:",
      QUESTION.replace("open\n", "resolved\n") + RESOLUTION.replace("no\n", "maybe\n") + "timeline:", ["BRF104"]),
     ("briefing", "change without reason", "timeline:",
-     QUESTION + "    change:\n      from: unlikely\n" + "timeline:", ["BRF101"]),
+     QUESTION + "    change:\n      from: unlikely\n" + "timeline:", ["BRF101", "BRF509"]),
     ("briefing", "superseded without superseded_by", "status: published", "status: superseded", ["BRF513"]),
     ("briefing", "superseded_by of a published briefing", "timeline:", "superseded_by: b\ntimeline:", ["BRF513"]),
     ("briefing", "credibility not 1-6", "quote: to the next level", "quote: to the next level\n        credibility: 7",

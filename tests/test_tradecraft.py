@@ -342,3 +342,67 @@ def test_derived_from_names_existing_sources(repo):
     from conftest import SOURCE_A
     repo.write("sources/src-a.yaml", source_meta(SOURCE_A, derived_from="[src-b, src-c, src-a]"))
     assert repo.found() == [("sources/src-a.yaml", 4, 23, "BRF313"), ("sources/src-a.yaml", 4, 30, "BRF313")]
+
+
+# -- what a hostile reading found ---------------------------------------------------------
+
+def test_a_chain_of_successors_that_comes_back_round(repo):
+    superseded = BRIEFING.replace("status: published", "status: superseded")
+    repo.write(B, superseded + "superseded_by: c\n")
+    repo.write("briefings/c.yaml", superseded + "superseded_by: b\n")
+    assert repo.found() == [(B, 25, 16, "BRF514"), ("briefings/c.yaml", 25, 16, "BRF514")]
+    (first, _) = [d for d in repo.check().diagnostics if d.code == "BRF514"]
+    assert first.message == "the chain of successors comes back round: b -> c -> b"
+
+
+def test_a_briefing_that_names_itself_gets_no_guess(repo):
+    repo.write(B, BRIEFING.replace("status: published", "status: superseded") + "superseded_by: b\n")
+    repo.write("briefings/bb.yaml", BRIEFING)
+    assert message(repo, "BRF514") == ("superseded_by names 'b', this briefing itself",
+                                       "name the id of the briefing that replaces this one")
+
+
+def test_a_successor_written_as_a_file_name(repo):
+    repo.write(B, BRIEFING.replace("status: published", "status: superseded") + "superseded_by: later.yaml\n")
+    (d,) = repo.check().diagnostics
+    assert (d.code, d.hint) == ("BRF106", "use lowercase letters, digits and single hyphens, like 'later'")
+
+
+def test_a_re_report_at_one_remove(repo):
+    from conftest import SOURCE_A
+    for name, origin in (("reprint", "copy"), ("copy", "src-a")):
+        repo.write(f"sources/{name}.txt", SOURCE_A)
+        repo.write(f"sources/{name}.yaml", source_meta(SOURCE_A, derived_from=f"[{origin}]"))
+    repo.write(B, BRIEFING.replace("        quote: to the next level\n", "        quote: to the next level\n"
+                                   "      - source: reprint\n        quote: to the next level\n"))
+    assert [f for f in repo.found() if f[3] != "BRF307"] == [(B, 19, 17, "BRF312")]
+
+
+def test_two_sources_that_re_report_each_other(repo):
+    from conftest import SOURCE_A, SOURCE_B
+    repo.write("sources/src-a.yaml", source_meta(SOURCE_A, derived_from="[src-b]"))
+    repo.write("sources/src-b.yaml", source_meta(SOURCE_B, derived_from="[src-a]"))
+    assert repo.found() == [("sources/src-a.yaml", 4, 16, "BRF313"), ("sources/src-b.yaml", 4, 16, "BRF313")]
+
+
+@pytest.mark.parametrize("written,found", [("no", []), ("YES", []), ("on", [(B, 32, 16, "BRF104")]),
+                                           ("true", [(B, 32, 16, "BRF104")]), ("'no'", [])])
+def test_an_outcome_is_yes_or_no_as_written(repo, written, found):
+    repo.write(B, question_briefing("2024-11-20", "published", "likely", RESOLVED.format(date="2024-12-01",
+                                                                                        outcome=written)))
+    assert repo.found() == found
+
+
+def test_a_change_on_a_question_without_likelihood(repo):
+    repo.write(B, question_briefing("2024-11-20", "published", "likely",
+                                    "    change:\n      from: unlikely\n      reason: Why.\n")
+               .replace("    likelihood: likely\n", ""))
+    assert repo.found() == [(B, 29, 7, "BRF509")]
+
+
+def test_two_outcomes_on_one_day(repo):
+    repo.write("briefings/a-first.yaml", question_briefing("2024-11-20", "published", "likely",
+                                                           RESOLVED.format(date="2024-11-20", outcome="yes")))
+    repo.write(B, question_briefing("2024-11-20", "published", "likely",
+                                    RESOLVED.format(date="2024-11-20", outcome="no")))
+    assert [f[3] for f in repo.found()] == ["BRF512", "BRF512"]
