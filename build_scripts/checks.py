@@ -40,6 +40,10 @@ QUOTE_NOT_FOUND = code(
     said". In scripts written without spaces between words (Chinese, Japanese, Thai, Lao,
     Khmer, Myanmar) every character boundary is a word boundary.
 
+    A hyphen or soft hyphen that ends a line of the source between two letters is
+    line-end hyphenation, read as one word: "secu-⏎rity" matches `security` and
+    `secu-rity`.
+
     The hint shows the closest passage of the source, with its line and similarity (or
     the source's words when the quote occurs only inside a word), names a character that
     looks like another but is not (a Cyrillic `а` for a Latin `a`) by its code point, and
