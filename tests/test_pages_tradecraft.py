@@ -398,6 +398,7 @@ def hostile_repository(root: Path) -> Path:
     question, resolved = new["open_questions"]
     question["change"]["reason"], question["criteria"] = hostile("reason"), hostile("criteria")
     resolved["resolution"]["note"] = hostile("note")
+    resolved["resolution"]["outcome"] = "yes"  # (PyYAML read `yes` as true, and would write `true`, which is refused)
     new["implications"] = hostile("implications")
     (root / "briefings/new.yaml").write_text(yaml.safe_dump(new, sort_keys=False, allow_unicode=True, width=1 << 16),
                                              encoding="utf-8")
