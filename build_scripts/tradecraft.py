@@ -388,7 +388,10 @@ def _check_questions(repo: Repository, report: Report) -> None:
         counted = [a for a in line if a.briefing.status != "draft"]
         for current in line:
             earlier = [a for a in counted if a.briefing.date < current.briefing.date]
-            _check_change(current, earlier[-1] if earlier else None, report)
+            previous = earlier[-1] if earlier else None
+            tied = [a for a in earlier if previous is not None and a.briefing.date == previous.briefing.date
+                    and a.question.likelihood != previous.question.likelihood]
+            _check_change(current, previous, report, tied)
             _check_resolution(current, counted, earlier, report)
     for briefing in repo.briefings:
         if briefing.date is None:  # (its date is broken: only the one-briefing rules)
@@ -396,9 +399,14 @@ def _check_questions(repo: Repository, report: Report) -> None:
                 _check_resolution(_Assessed(briefing, question), [], [], report)
 
 
-def _check_change(current: _Assessed, previous: _Assessed | None, report: Report) -> None:
+def _check_change(current: _Assessed, previous: _Assessed | None, report: Report,
+                  tied: list[_Assessed] = ()) -> None:
+    """``previous``: the assessment a change is measured from (the last of its day by
+    briefing id); ``tied``: others of that day that give another likelihood, which the
+    messages name, since the day's record disagrees with itself."""
     question = current.question
     change = question.change
+    also = "".join(f"; the same day, briefing '{a.briefing.id}' gives '{a.question.likelihood}'" for a in tied)
     if "likelihood" in question.broken:
         return
     if question.likelihood is None:
@@ -419,18 +427,18 @@ def _check_change(current: _Assessed, previous: _Assessed | None, report: Report
         if change is not None:
             report(CHANGE_UNMOVED, question.at("change"),
                    f"the likelihood of '{question.id}' did not move: it is '{before}' here and in "
-                   f"{previous.named}", "remove change:, or correct the likelihood")
+                   f"{previous.named}{also}", "remove change:, or correct the likelihood")
         return
     if change is None:
         if "change" not in question.broken:
             report(CHANGE_MISSING, question.at("likelihood"),
                    f"the likelihood of '{question.id}' moved from '{before}' in {previous.named} to "
-                   f"'{question.likelihood}', and nothing says why",
+                   f"'{question.likelihood}', and nothing says why{also}",
                    f'add under the question: change: {{from: {before}, reason: "why the judgment moved"}}')
     elif change.from_ != before and "from" not in change.broken:
         report(CHANGE_FROM_WRONG, change.at("from"),
                f"change.from is '{change.from_}', but the previous assessment of '{question.id}', in "
-               f"{previous.named}, is '{before}'", f"write from: {before}")
+               f"{previous.named}, is '{before}'{also}", f"write from: {before}")
 
 
 def _check_resolution(current: _Assessed, counted: list[_Assessed], earlier: list[_Assessed],

@@ -406,3 +406,13 @@ def test_two_outcomes_on_one_day(repo):
     repo.write(B, question_briefing("2024-11-20", "published", "likely",
                                     RESOLVED.format(date="2024-11-20", outcome="no")))
     assert [f[3] for f in repo.found()] == ["BRF512", "BRF512"]
+
+
+def test_two_assessments_of_one_day_that_disagree_are_both_named(repo):
+    repo.write("briefings/a-one.yaml", question_briefing("2024-11-10", "published", "likely"))
+    repo.write("briefings/a-two.yaml", question_briefing("2024-11-10", "published", "almost certain"))
+    repo.write(B, question_briefing("2024-11-20", "published", "likely"))
+    assert repo.found() == [(B, 28, 17, "BRF507")]
+    assert message(repo, "BRF507")[0] == (
+        "the likelihood of 'rok-arms' moved from 'almost certain' in briefing 'a-two' (2024-11-10) to 'likely', "
+        "and nothing says why; the same day, briefing 'a-one' gives 'likely'")
