@@ -293,6 +293,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_score(args: argparse.Namespace) -> int:
+    from . import score
+
+    root = Path(args.path)
+    repo, result = load_and_check(root)
+    if result.errors:
+        print(f"briefings: the repository has {result.errors} error{'s' if result.errors != 1 else ''}: the forecast "
+              "record is scored only from records that check; run 'briefings check' and fix them first",
+              file=sys.stderr)
+        return 2
+    record = score.score(repo.briefings)
+    print(json.dumps(record.as_dict(), ensure_ascii=False, indent=2) if args.format == "json"
+          else score.as_text(record), end="\n" if args.format == "json" else "")
+    return 0
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     from . import reference
 
@@ -412,6 +428,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--open", action="store_true", help="open the site in the default browser")
     _engine_option(serve)
     serve.set_defaults(func=cmd_serve)
+
+    scores = verbs.add_parser("score", help="the forecast record: Brier scores of resolved questions",
+                              description="Score the resolved questions (Brier), by team and by author, and the "
+                                          "calibration of each ICD 203 likelihood term.")
+    scores.add_argument("path", nargs="?", default=".", help="the repository (default: the current folder)")
+    scores.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    scores.set_defaults(func=cmd_score, doing="scoring the forecast record")
 
     explain = verbs.add_parser("explain", help="explain a diagnostic code, with examples",
                                description="Explain a diagnostic code (or list them all).")

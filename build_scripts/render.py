@@ -23,7 +23,7 @@ import markdown as markdown_lib
 import nh3
 from markupsafe import Markup
 
-from . import model, reference
+from . import model, reference, score
 from .index import Passage, SiteIndex, timeline
 from .model import Source, marking_rank
 from .pagehtml import Toc, split_front_matter
@@ -366,7 +366,7 @@ def environment(templates: Path) -> jinja2.Environment:
     env.globals.update(
         range=bounded_range,
         LIKELIHOODS=model.LIKELIHOODS, LIKELIHOOD_BANDS=model.LIKELIHOOD_BANDS,
-        RELIABILITY_MEANINGS=model.RELIABILITY_MEANINGS, CREDIBILITY_MEANINGS=model.CREDIBILITY_MEANINGS,
+        LIKELIHOOD_RANGES=model.LIKELIHOOD_RANGES, RELIABILITY_MEANINGS=model.RELIABILITY_MEANINGS, CREDIBILITY_MEANINGS=model.CREDIBILITY_MEANINGS,
         TLP_ORDER=model.TLP_ORDER, text_fragment_url=text_fragment_url, timeline=timeline,
         grade=grade, grades_legend=grades_legend, latest_with=latest_with,
     )
@@ -428,6 +428,8 @@ def plan_pages(index: SiteIndex) -> list[PagePlan]:
         for b, _ in entry.assessments:
             sharing.setdefault(b.id, set()).update(keys)
 
+    record = score.score(index.briefings)  # (a public build's index holds what it publishes only)
+    scored = {q.id: q for q in record.questions}
     newest = _newest([b.date for b in index.briefings])
     plan("index.md", "home.md.j2", _highest([b.marking for b in index.briefings]), newest)
     plan("briefings/index.md", "briefings.md.j2", _highest([b.marking for b in index.briefings]), newest)
@@ -465,8 +467,12 @@ def plan_pages(index: SiteIndex) -> list[PagePlan]:
     for qentry in index.questions.values():
         plan(f"questions/{qentry.id}.md", "question.md.j2", _highest([b.marking for b, _ in qentry.assessments]),
              _newest([b.date for b, _ in qentry.assessments]),
-             set().union(*(shown(b) for b, _ in qentry.assessments)), entry=qentry)
+             set().union(*(shown(b) for b, _ in qentry.assessments)), entry=qentry,
+             scored=scored.get(qentry.id))
     plan("tags/index.md", "tags.md.j2", _highest([b.marking for b in index.briefings]), newest)
+    assessing = [b for b in index.briefings if b.open_questions]
+    plan("track-record/index.md", "track-record.md.j2", _highest([b.marking for b in assessing]),
+         _newest([b.date for b in assessing]), {_briefing_key(b) for b in assessing}, record=record)
     plan("guide/checks.md", "checks.md.j2", "TLP:CLEAR", None, frozenset(),
          reference=Markup(reference.markdown()))
     plans[-1] = dataclasses.replace(plans[-1], markdown=True)
