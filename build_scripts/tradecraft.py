@@ -8,6 +8,7 @@ records (no source text), so it costs next to nothing beside the quote checks.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -219,11 +220,12 @@ def check_tradecraft(repo: Repository) -> list[Diagnostic]:
     def report(c, at: Loc, message: str, hint: str = "") -> None:
         found.append(make(c, at.file, at.line, at.column, message, hint))
 
+    by_id = {b.id: b for b in repo.briefings}
     for briefing in repo.briefings:
         _check_basis(repo, briefing, report)
         _check_alternatives(briefing, report)
         _check_derived(repo, briefing, report)
-        _check_successor(repo, briefing, report)
+        _check_successor(by_id, briefing, report)
         for at, text in _markdown_fields(briefing):
             _check_combined(repo, at, text, report)
     _check_questions(repo, report)
@@ -334,7 +336,7 @@ def _originals(repo: Repository, source_id: str) -> list[str]:
     return found
 
 
-def _check_successor(repo: Repository, briefing: Briefing, report: Report) -> None:
+def _check_successor(by_id: dict[str, Briefing], briefing: Briefing, report: Report) -> None:
     if "status" in briefing.broken or "superseded_by" in briefing.broken:
         return
     successor = briefing.superseded_by
@@ -349,7 +351,6 @@ def _check_successor(repo: Repository, briefing: Briefing, report: Report) -> No
                f"superseded_by is given, but the status is '{briefing.status}'",
                "set status: superseded, or remove superseded_by")
         return
-    by_id = {b.id: b for b in repo.briefings}
     found = by_id.get(successor)
     at = briefing.at("superseded_by")
     if found is None or found is briefing:
@@ -386,17 +387,20 @@ def _check_questions(repo: Repository, report: Report) -> None:
     for line in assessed.values():
         line.sort(key=lambda a: (a.briefing.date, a.briefing.id))
         counted = [a for a in line if a.briefing.status != "draft"]
+        days = [a.briefing.date for a in counted]  # (in order: what is earlier is found by bisection)
         for current in line:
-            earlier = [a for a in counted if a.briefing.date < current.briefing.date]
+            before = bisect.bisect_left(days, current.briefing.date)
+            earlier = counted[:before]
             previous = earlier[-1] if earlier else None
-            tied = [a for a in earlier if previous is not None and a.briefing.date == previous.briefing.date
-                    and a.question.likelihood != previous.question.likelihood]
+            tied = [a for a in counted[bisect.bisect_left(days, previous.briefing.date):before]
+                    if a.question.likelihood != previous.question.likelihood] if previous else []
+            same_day = counted[before:bisect.bisect_right(days, current.briefing.date)]
             _check_change(current, previous, report, tied)
-            _check_resolution(current, counted, earlier, report)
+            _check_resolution(current, counted, earlier, report, same_day)
     for briefing in repo.briefings:
         if briefing.date is None:  # (its date is broken: only the one-briefing rules)
             for question in briefing.open_questions:
-                _check_resolution(_Assessed(briefing, question), [], [], report)
+                _check_resolution(_Assessed(briefing, question), [], [], report, [])
 
 
 def _check_change(current: _Assessed, previous: _Assessed | None, report: Report,
@@ -442,7 +446,9 @@ def _check_change(current: _Assessed, previous: _Assessed | None, report: Report
 
 
 def _check_resolution(current: _Assessed, counted: list[_Assessed], earlier: list[_Assessed],
-                      report: Report) -> None:
+                      report: Report, same_day: list[_Assessed]) -> None:
+    """``counted``: the question's non-draft assessments in date order; ``earlier``: those
+    dated before ``current``; ``same_day``: those of its date."""
     question, resolution = current.question, current.question.resolution
     if "status" in question.broken or "resolution" in question.broken:
         return
@@ -453,14 +459,15 @@ def _check_resolution(current: _Assessed, counted: list[_Assessed], earlier: lis
         report(RESOLUTION_MISSING, question.at("resolution"),
                f"question '{question.id}' has a resolution, but its status is '{question.status}'",
                "set status: resolved, or remove the resolution")
-    dates = [a.briefing.date for a in counted] + ([current.briefing.date] if current.briefing.date else [])
+    dates = [counted[0].briefing.date] if counted else []
+    dates += [current.briefing.date] if current.briefing.date else []
     if resolution is not None and resolution.date and dates and resolution.date < min(dates):
         first = min(dates)
         report(RESOLUTION_EARLY, resolution.at("date"),
                f"the resolution is dated {resolution.date}, before the question's first assessment ({first})",
                "check the resolution's date")
-    same_day = [a for a in counted if a is not current and a.briefing.date == current.briefing.date
-                and resolution is not None and a.question.resolution is not None]
+    same_day = [a for a in same_day if a is not current and resolution is not None
+                and a.question.resolution is not None]
     settled = next((a for a in earlier + same_day if a.question.status == "resolved"
                     and a.question.resolution is not None and a.question.resolution.outcome), None)
     if settled is None:
@@ -515,8 +522,10 @@ def _markdown_fields(briefing: Briefing) -> Iterator[tuple[Loc, str]]:
 
 
 def _check_combined(repo: Repository, at: Loc, text: str, report: Report) -> None:
+    if "onfidence" not in text and "ONFIDENCE" not in text:
+        return  # (the common case, told by a plain search)
     if not _CONFIDENCE_LEVEL.search(text) or not _LIKELIHOOD_TERM.search(text):
-        return  # (the common case: one search each)
+        return
     for sentence in _SENTENCE.finditer(_LINE_BREAK.sub(" ", text)):
         words = sentence.group()
         term, level = _LIKELIHOOD_TERM.search(words), _CONFIDENCE_LEVEL.search(words)
