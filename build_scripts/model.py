@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -182,19 +183,21 @@ class Briefing(Record):
     implications: str | None = None
     superseded_by: str | None = None
 
-    def citations(self) -> list[tuple[str, Citation]]:
-        """Every citation of the briefing with the section it belongs to (a judgment's
-        alternatives and a question's resolution count in their item's section)."""
-        found: list[tuple[str, Citation]] = []
+    def claims(self) -> Iterator[tuple[str, Record]]:
+        """Every item of the briefing that cites, with the section it belongs to (a
+        judgment's alternatives and a question's resolution count in their item's section)."""
         for section in ("positions", "assumptions", "key_judgments", "open_questions", "timeline"):
             for item in getattr(self, section):
-                found.extend((section, c) for c in item.cites)
+                yield section, item
                 for alternative in getattr(item, "alternatives", ()):
-                    found.extend((section, c) for c in alternative.cites)
+                    yield section, alternative
                 resolution = getattr(item, "resolution", None)
                 if resolution is not None:
-                    found.extend((section, c) for c in resolution.cites)
-        return found
+                    yield section, resolution
+
+    def citations(self) -> list[tuple[str, Citation]]:
+        """Every citation of the briefing with the section it belongs to (see :meth:`claims`)."""
+        return [(section, c) for section, item in self.claims() for c in item.cites]
 
 
 @dataclass(slots=True)

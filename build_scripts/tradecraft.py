@@ -229,6 +229,12 @@ def check_tradecraft(repo: Repository) -> list[Diagnostic]:
         for at, text in _markdown_fields(briefing):
             _check_combined(repo, at, text, report)
     _check_questions(repo, report)
+    _check_sources(repo, report)
+    return found
+
+
+def _check_sources(repo: Repository, report: Report) -> None:
+    """``derived_from`` names other sources, and no two re-report each other."""
     for source in repo.sources.values():
         for index, other in enumerate(source.derived_from):
             if other == source.id or other not in repo.sources:
@@ -241,7 +247,6 @@ def check_tradecraft(repo: Repository) -> list[Diagnostic]:
                 report(UNKNOWN_DERIVED, source.at(f"derived_from.{index}"),
                        f"'{other}' re-reports this source in turn (derived_from): each cannot be the other's origin",
                        "keep derived_from on the source that re-reports, and remove it from the original")
-    return found
 
 
 def _check_basis(repo: Repository, briefing: Briefing, report: Report) -> None:
@@ -290,19 +295,8 @@ def _check_alternatives(briefing: Briefing, report: Report) -> None:
                    "lower a likelihood, or drop an alternative that is not exclusive of the judgment")
 
 
-def _claims(briefing: Briefing) -> Iterator[Record]:
-    """Every item of the briefing that cites, alternatives and resolutions included."""
-    for section in (briefing.positions, briefing.assumptions, briefing.key_judgments,
-                    briefing.open_questions, briefing.timeline):
-        for item in section:
-            yield item
-            yield from getattr(item, "alternatives", ())
-            if getattr(item, "resolution", None) is not None:
-                yield item.resolution
-
-
 def _check_derived(repo: Repository, briefing: Briefing, report: Report) -> None:
-    for item in _claims(briefing):
+    for _, item in briefing.claims():
         cites: list[Citation] = item.cites
         cited = {c.source for c in cites}
         if len(cited) < 2:
