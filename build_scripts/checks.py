@@ -458,32 +458,8 @@ def _check_quote(state: _State, source_id: str, citation: Citation, span: tuple[
         state.report(QUOTE_NOT_FOUND, at, message, "; ".join(hints))
         return
     if not short and citation.lines is None and citation.page is None and not citation.broken & {"lines", "page"}:
-        # Mostly one more scan of the text; the rest only when the quote occurs again.
         # (A quote too short to verify anything occurs all over: BRF308 says so already.)
-        hyphen = state.hyphen(source_id)
-        if quotes.more_than_once(parts, state.norm(source_id), hyphen):
-            limit = 10  # occurrences named; beyond, "more than"
-            source = state.repo.sources[source_id]
-            text = source.text or ""
-            mapped = hyphen.mapped if isinstance(hyphen, quotes.Hyphens) else quotes.Mapped.build(text)
-            starts = mapped.occurrences(citation.quote, limit + 1)
-            lines = list(dict.fromkeys(text.count("\n", 0, start) + 1 for start in starts[:limit]))
-            where = (f"all on line {lines[0]}" if len(lines) == 1
-                     else f"lines {', '.join(map(str, lines[:-1]))} and {lines[-1]}")
-            if len(starts) > limit:
-                times, where = f"more than {limit} times", f"the first {limit} on {where}"
-            else:
-                times = "twice" if len(starts) == 2 else f"{len(starts)} times"
-            # The hint names the lines (and pages) the first occurrence spans: those its link shows.
-            spans = mapped.locate(citation.quote) or [(starts[0], starts[0] + 1)]
-            last = text.count("\n", 0, spans[-1][1]) + 1
-            hint = f'add lines: "{lines[0]}{f"-{last}" if last > lines[0] else ""}"'
-            if pdf_pages.has_pages(source):
-                first_page, last_page = pdf_pages.page_at(text, starts[0]), pdf_pages.page_at(text, spans[-1][1] - 1)
-                hint += f' (or page: "{first_page}{f"-{last_page}" if last_page > first_page else ""}")'
-            state.report(AMBIGUOUS_QUOTE, at,
-                         f"the quote \"{shown}\" occurs {times} in source '{source_id}' ({where})",
-                         f"{hint} to say which (those of the first), or quote more words")
+        _check_repeated(state, source_id, citation, parts, shown)
     if span is not None:
         if quotes.find_in(parts, (state.repo.sources[source_id].text or "")[span[0]:span[1]]) is None:
             mapped = quotes.Mapped.build(state.repo.sources[source_id].text or "")
@@ -495,6 +471,36 @@ def _check_quote(state: _State, source_id: str, citation: Citation, span: tuple[
             state.report(QUOTE_OUTSIDE_LINES, citation.at("lines"),
                          f"the quote is not within lines {citation.lines} of source '{source_id}'{where}",
                          "correct the lines, or drop them and keep the quote")
+
+
+def _check_repeated(state: _State, source_id: str, citation: Citation, parts: tuple[str, ...], shown: str) -> None:
+    """BRF311: a found quote that occurs again in its source, with nothing to say which.
+    Mostly one more scan of the text; the rest only when the quote occurs again."""
+    hyphen = state.hyphen(source_id)
+    if not quotes.more_than_once(parts, state.norm(source_id), hyphen):
+        return
+    limit = 10  # occurrences named; beyond, "more than"
+    source = state.repo.sources[source_id]
+    text = source.text or ""
+    mapped = hyphen.mapped if isinstance(hyphen, quotes.Hyphens) else quotes.Mapped.build(text)
+    starts = mapped.occurrences(citation.quote, limit + 1)
+    lines = list(dict.fromkeys(text.count("\n", 0, start) + 1 for start in starts[:limit]))
+    where = (f"all on line {lines[0]}" if len(lines) == 1
+             else f"lines {', '.join(map(str, lines[:-1]))} and {lines[-1]}")
+    if len(starts) > limit:
+        times, where = f"more than {limit} times", f"the first {limit} on {where}"
+    else:
+        times = "twice" if len(starts) == 2 else f"{len(starts)} times"
+    # The hint names the lines (and pages) the first occurrence spans: those its link shows.
+    spans = mapped.locate(citation.quote) or [(starts[0], starts[0] + 1)]
+    last = text.count("\n", 0, spans[-1][1]) + 1
+    hint = f'add lines: "{lines[0]}{f"-{last}" if last > lines[0] else ""}"'
+    if pdf_pages.has_pages(source):
+        first_page, last_page = pdf_pages.page_at(text, starts[0]), pdf_pages.page_at(text, spans[-1][1] - 1)
+        hint += f' (or page: "{first_page}{f"-{last_page}" if last_page > first_page else ""}")'
+    state.report(AMBIGUOUS_QUOTE, citation.at("quote"),
+                 f"the quote \"{shown}\" occurs {times} in source '{source_id}' ({where})",
+                 f"{hint} to say which (those of the first), or quote more words")
 
 
 def _check_actor_names(state: _State) -> None:
