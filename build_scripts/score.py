@@ -52,7 +52,7 @@ class Scored:
 
 
 @dataclass
-class Record:
+class TrackRecord:
     """The team's forecast record."""
 
     questions: list[Scored] = field(default_factory=list)
@@ -88,7 +88,7 @@ def brier(assessments: list[Assessment], outcome: str, resolved: dt.date) -> flo
     return total / days if days else None
 
 
-def score(briefings: Iterable[Briefing]) -> Record:
+def score(briefings: Iterable[Briefing]) -> TrackRecord:
     """The forecast record of ``briefings`` (those of a build: a public one's only)."""
     by_question: dict[str, list[tuple[Briefing, Question]]] = {}
     for briefing in briefings:
@@ -96,7 +96,7 @@ def score(briefings: Iterable[Briefing]) -> Record:
             continue
         for question in briefing.open_questions:
             by_question.setdefault(question.id, []).append((briefing, question))
-    record = Record()
+    record = TrackRecord()
     for qid, assessed in sorted(by_question.items()):
         assessed.sort(key=lambda bq: (bq[0].date, bq[0].id))
         resolution = next((q.resolution for _, q in assessed if q.status == "resolved" and q.resolution is not None
@@ -122,7 +122,7 @@ def score(briefings: Iterable[Briefing]) -> Record:
     return record
 
 
-def as_text(record: Record) -> str:
+def as_text(record: TrackRecord) -> str:
     """A readable table of the scored questions, each with its assessments over time, the
     team's and each author's score, and the calibration of each term."""
     if not record.questions:

@@ -36,7 +36,7 @@ def spec_example(repo) -> None:
     assess(repo, "d3", "2024-11-08", "roughly even chance", extra=RESOLVED.format(date="2024-11-08", outcome="no"))
 
 
-def record(repo) -> score.Record:
+def record(repo) -> score.TrackRecord:
     from build_scripts.repo import load_repository
 
     assert [d for d in repo.check().diagnostics if d.severity == "error"] == []
