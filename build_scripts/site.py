@@ -191,13 +191,13 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
     with mkdocs_logging(verbose):
         config = load_config(root, max_marking=max_marking, offline=offline, checked=checked, strict=strict)
         target = sitedir.config_target(root, site_dir, config)  # (UnsafeSiteDir: nothing written)
-        staging = _stage(target, owner)
-        config.site_dir = str(staging)
         plugin = config.plugins["briefings"]
-        plugin.defer_search = True
-        plugin.progress = progress
-        del checked  # the plugin lets go of the records once the site is written
-        try:
+        staging = _stage(target, owner)
+        try:  # (from the staging folder's first moment: a stop anywhere after removes it)
+            config.site_dir = str(staging)
+            plugin.defer_search = True
+            plugin.progress = progress
+            del checked  # the plugin lets go of the records once the site is written
             cache = build_cache(root, config, offline) if _incremental(config) else None
             # (only with the plugins an incremental build knows: another may change the theme's environment)
             plugin.compiled = CompiledTemplates(root, cache.code, read=incremental) if cache is not None else None

@@ -233,7 +233,11 @@ def new_staging(target: Path, owner: str | None = None) -> Path:
     """A new, marked folder beside ``target`` to build the site in, named for ``owner``
     (:func:`process_token` of the build; default: this process)."""
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-{owner or process_token()}-", dir=target.parent))
-    mark(staging)
+    try:
+        mark(staging)
+    except BaseException:  # (a stop while it is marked: the folder goes with it)
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return staging
 
 
