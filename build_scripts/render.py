@@ -23,7 +23,7 @@ import markdown as markdown_lib
 import nh3
 from markupsafe import Markup
 
-from . import model, reference, score
+from . import charts, model, reference, score
 from .index import Passage, SiteIndex, timeline
 from .model import Source, marking_rank
 from .pagehtml import Toc, split_front_matter
@@ -369,6 +369,7 @@ def environment(templates: Path) -> jinja2.Environment:
         LIKELIHOOD_RANGES=model.LIKELIHOOD_RANGES, RELIABILITY_MEANINGS=model.RELIABILITY_MEANINGS, CREDIBILITY_MEANINGS=model.CREDIBILITY_MEANINGS,
         TLP_ORDER=model.TLP_ORDER, text_fragment_url=text_fragment_url, timeline=timeline,
         grade=grade, grades_legend=grades_legend, latest_with=latest_with,
+        estimate_line=score.line, estimate_chart=charts.estimate_chart, calibration_chart=charts.calibration_chart,
     )
     return env
 

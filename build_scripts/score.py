@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .model import LIKELIHOOD_BANDS, LIKELIHOOD_MIDPOINTS, LIKELIHOODS, Briefing, Question
+from .model import LIKELIHOOD_BANDS, LIKELIHOOD_MIDPOINTS, LIKELIHOODS, Briefing, Question, Resolution
 
 
 @dataclass(frozen=True)
@@ -88,29 +88,60 @@ def brier(assessments: list[Assessment], outcome: str, resolved: dt.date) -> flo
     return total / days if days else None
 
 
+@dataclass
+class Line:
+    """A question's estimates over time, as its score counts them: each assessment is held
+    from its date until the next one's, and the last until :attr:`end`."""
+
+    id: str
+    question: str  # as worded by its newest assessment
+    assessments: list[Assessment]  # oldest first: non-draft, with a likelihood, before the resolution
+    resolution: Resolution | None  # the first recorded, when the question is resolved
+
+    @property
+    def end(self) -> dt.date:
+        """The resolution date of a resolved question (excluded from the score, as from the
+        chart); otherwise the day after the latest assessment."""
+        if self.resolution is not None:
+            return self.resolution.date
+        return self.assessments[-1].date + dt.timedelta(days=1)
+
+    def held(self) -> list[tuple[Assessment, dt.date]]:
+        """Each assessment with the date up to which it holds (excluded)."""
+        ends = [a.date for a in self.assessments[1:]] + [self.end]
+        return list(zip(self.assessments, ends))
+
+
+def line(assessed: Iterable[tuple[Briefing, Question]]) -> Line | None:
+    """The estimates over time of one question from its ``(briefing, question)`` assessments
+    in any order, drafts and undated briefings left out; ``None`` when none is left."""
+    kept = sorted(((b, q) for b, q in assessed if b.status != "draft" and b.date is not None),
+                  key=lambda bq: (bq[0].date, bq[0].id))
+    if not kept:
+        return None
+    resolution = next((q.resolution for _, q in kept if q.status == "resolved" and q.resolution is not None
+                       and q.resolution.date is not None), None)
+    counted = [Assessment(b.date, q.likelihood, b) for b, q in kept
+               if q.likelihood is not None and (resolution is None or b.date < resolution.date)]
+    return Line(kept[-1][1].id, kept[-1][1].question, counted, resolution)
+
+
 def score(briefings: Iterable[Briefing]) -> TrackRecord:
     """The forecast record of ``briefings`` (those of a build: a public one's only)."""
     by_question: dict[str, list[tuple[Briefing, Question]]] = {}
     for briefing in briefings:
-        if briefing.status == "draft" or briefing.date is None:
-            continue
         for question in briefing.open_questions:
             by_question.setdefault(question.id, []).append((briefing, question))
     record = TrackRecord()
-    for qid, assessed in sorted(by_question.items()):
-        assessed.sort(key=lambda bq: (bq[0].date, bq[0].id))
-        resolution = next((q.resolution for _, q in assessed if q.status == "resolved" and q.resolution is not None
-                           and q.resolution.date is not None), None)
-        if resolution is None or resolution.outcome not in ("yes", "no"):
+    for qid in sorted(by_question):
+        found = line(by_question[qid])
+        if found is None or not found.assessments or found.resolution is None \
+                or found.resolution.outcome not in ("yes", "no"):
             continue
-        counted = [Assessment(b.date, q.likelihood, b) for b, q in assessed
-                   if q.likelihood is not None and b.date < resolution.date]
-        if not counted:
-            continue
-        value = brier(counted, resolution.outcome, resolution.date)
+        value = brier(found.assessments, found.resolution.outcome, found.resolution.date)
         if value is not None:
-            record.questions.append(Scored(qid, assessed[-1][1].question, resolution.outcome, resolution.date,
-                                           counted, value))
+            record.questions.append(Scored(qid, found.question, found.resolution.outcome, found.resolution.date,
+                                           found.assessments, value))
     authors: dict[str, list[float]] = {}
     for scored in record.questions:
         for name in dict.fromkeys(a for assessment in scored.assessments for a in assessment.briefing.authors):

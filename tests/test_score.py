@@ -156,7 +156,7 @@ def test_the_track_record_page(repo):
             "datetime=\"2024-11-08\">2024-11-08</time></td><td>3</td><td>2</td><td>0.2019</td></tr>") in page
     assert "<tr><td>K. Analyst</td><td>0.2019</td><td>1</td></tr>" in page
     chart = page[page.index("<svg"):page.index("</svg>")]
-    assert 'role="img"' in chart and "<title id=\"calibration-title\">" in chart and "<script" not in chart
+    assert 'role="img"' in chart and "<title id=\"brf-calibration-title\">" in chart and "<script" not in chart
     assert chart.count('class="brf-chart__band"') == 7 and chart.count('class="brf-chart__dot"') == 2
     assert "<title>unlikely: 0 of 1 came true</title>" in chart
     assert "<tr><td>roughly even chance</td><td>45-55%</td><td>1</td><td>0 of 1 (0%)</td></tr>" in page
