@@ -324,6 +324,30 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from . import stix
+
+    root = Path(args.path)
+    repo, result = load_and_check(root)
+    if result.errors:
+        print(f"briefings: the repository has {result.errors} error{'s' if result.errors != 1 else ''}: nothing "
+              "is exported from records that do not check; run 'briefings check' and fix them first",
+              file=sys.stderr)
+        return 2
+    try:
+        made = stix.export(repo, args.max_marking or TLP_ORDER[-1], stix.team_name(root))
+        if args.output is None or str(args.output) == "-":
+            sys.stdout.write(made.text)
+        else:
+            written = stix.write(root, args.output, made.text)
+            subset = f" (public subset: up to {args.max_marking})" if args.max_marking else ""
+            print(f"wrote {_shown(written)}: a STIX 2.1 bundle of {made.reports} briefing"
+                  f"{'s' if made.reports != 1 else ''}{subset}")
+    except stix.Refused as exc:
+        raise CannotRun(str(exc)) from None
+    return 0
+
+
 def cmd_new(args: argparse.Namespace) -> int:
     from . import scaffold
 
@@ -440,6 +464,20 @@ def build_parser() -> argparse.ArgumentParser:
                                description="Explain a diagnostic code (or list them all).")
     explain.add_argument("code", nargs="?", help="a code such as BRF302")
     explain.set_defaults(func=cmd_explain)
+
+    export = verbs.add_parser("export", help="export the briefings as a STIX 2.1 bundle",
+                              description="Write the briefings as a STIX 2.1 bundle for a threat-intelligence "
+                                          "platform: a report per briefing, a note per key judgment and question "
+                                          "assessment, an identity per actor, the TLP 2.0 markings. Two exports "
+                                          "of the same records are identical. Nothing is exported when a check "
+                                          "fails (exit 2).")
+    export.add_argument("path", nargs="?", default=".", help="the repository (default: the current folder)")
+    export.add_argument("--format", choices=("stix",), default="stix", help="the export's format (default: stix)")
+    export.add_argument("--max-marking", choices=TLP_ORDER, metavar="TLP:...",
+                        help="public export: leave out every briefing and source above this marking")
+    export.add_argument("-o", "--output", type=Path, metavar="FILE",
+                        help="write to FILE (default: standard output); only a previous export is overwritten")
+    export.set_defaults(func=cmd_export, doing="exporting the briefings; nothing was written")
 
     new = verbs.add_parser("new", help="start a briefing from a skeleton",
                            description="Write briefings/ID.yaml: a draft with every section as a "
