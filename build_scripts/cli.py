@@ -309,6 +309,17 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    from .diff import run
+    from .gitrev import RevisionError
+
+    try:
+        sys.stdout.write(run(Path(args.path), args.base, args.head, args.format, args.max_marking))
+    except RevisionError as exc:
+        raise CannotRun(str(exc)) from None
+    return 0
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     from . import reference
 
@@ -459,6 +470,24 @@ def build_parser() -> argparse.ArgumentParser:
     scores.add_argument("path", nargs="?", default=".", help="the repository (default: the current folder)")
     scores.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     scores.set_defaults(func=cmd_score, doing="scoring the forecast record")
+
+    diff = verbs.add_parser(
+        "diff", help="what changed between two revisions, by meaning: judgments, markings, citations",
+        description="Compare the briefings and sources at git revision BASE with HEAD (default: the working "
+                    "tree, uncommitted edits included), by meaning rather than by line: moved likelihoods and "
+                    "confidences, lowered markings, added, removed and reworded items, citations, renamed "
+                    "briefings, changed sources. Neither the working tree nor the index is touched. Exit 2 "
+                    "when a revision does not exist or its records do not load.")
+    diff.add_argument("base", metavar="BASE", help="the revision to compare from: a branch, tag or commit")
+    diff.add_argument("head", metavar="HEAD", nargs="?",
+                      help="the revision to compare to (default: the working tree as it is on disk)")
+    diff.add_argument("--format", choices=("text", "markdown", "json"), default="text",
+                      help="text for a terminal, markdown for a pull request, json (default: text)")
+    diff.add_argument("--path", default=".", help="the repository (default: the current folder)")
+    diff.add_argument("--max-marking", choices=TLP_ORDER, metavar="TLP:...",
+                      help="show a briefing or source above this marking (in either revision) only by its "
+                           "marking and its change")
+    diff.set_defaults(func=cmd_diff, doing="comparing the revisions")
 
     explain = verbs.add_parser("explain", help="explain a diagnostic code, with examples",
                                description="Explain a diagnostic code (or list them all).")
