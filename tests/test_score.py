@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from build_scripts import score
-from conftest import BRIEFING, run, source_meta
+from conftest import BRIEFING, ROOT, run, source_meta
 
 QUESTION = """open_questions:
   - id: {qid}
@@ -176,3 +177,183 @@ def test_the_track_record_of_a_public_build(repo):
 
 def test_nothing_scored_yet(repo):
     assert "No question is scored yet." in pages_of(repo)["track-record/index.md"]
+
+
+# --- The estimate over time on a question's page ------------------------------------------
+
+def chart_of(page: str, name: str = "estimate") -> str:
+    return page[page.index(f'<svg class="brf-chart brf-chart--{name}"'):page.index("</svg>") + len("</svg>")]
+
+
+def test_the_question_page_charts_what_the_score_counts(repo):
+    spec_example(repo)
+    assess(repo, "draft", "2024-11-07", "almost certain", status="draft",
+           extra="    change:\n      from: roughly even chance\n      reason: A draft.\n")
+    page = pages_of(repo)["questions/q.md"]
+    chart = chart_of(page)
+    # 3 days over 562 units: 187.3 a day; the draft of day 2 and the resolving briefing's own likelihood left out
+    assert chart.count('class="brf-chart__band"') == 2 and chart.count('class="brf-chart__dot"') == 2
+    assert '<path class="brf-chart__line" d="M48 157.5 H235.3 V126 H610"/>' in chart
+    assert '<text class="brf-chart__resolution-label" x="610" y="16" text-anchor="end">resolved no, 2024-11-08</text>' \
+        in chart
+    assert ('<desc id="brf-estimate-desc">unlikely (20-45%) from 2024-11-05; roughly even chance (45-55%) from '
+            "2024-11-06; resolved no, 2024-11-08. The table below gives the same figures.</desc>") in chart
+    table = page[page.index('<details class="brf-chart-data">'):page.index("</details>")]
+    rows = [row for row in table.split("\n") if row.startswith("<tr><td>")]
+    assert rows == [
+        '<tr><td><time datetime="2024-11-05">2024-11-05</time></td><td><time datetime="2024-11-06">2024-11-06</time>'
+        "</td><td>unlikely</td><td>20-45%</td></tr>",
+        '<tr><td><time datetime="2024-11-06">2024-11-06</time></td><td><time datetime="2024-11-08">2024-11-08</time>'
+        "</td><td>roughly even chance</td><td>45-55%</td></tr>",
+        '<tr><td><time datetime="2024-11-08">2024-11-08</time></td><td></td><td colspan="2">resolved no</td></tr>',
+    ]
+
+
+def test_a_public_question_page_charts_only_what_it_publishes(repo):
+    spec_example(repo)
+    assess(repo, "secret", "2024-11-07", "almost certain",
+           extra="    change:\n      from: roughly even chance\n      reason: Secret.\n")
+    path = repo.root / "briefings/secret.yaml"
+    path.write_text(path.read_text().replace("TLP:CLEAR", "TLP:AMBER"))
+    public, full = pages_of(repo, "TLP:CLEAR")["questions/q.md"], pages_of(repo)["questions/q.md"]
+    assert chart_of(public).count('class="brf-chart__dot"') == 2 and "almost certain" not in public
+    assert "<strong>0.2019</strong>" in public
+    assert chart_of(full).count('class="brf-chart__dot"') == 3
+    assert "<title>2024-11-07: almost certain (95-99%)</title>" in chart_of(full)
+
+
+def test_an_open_question_is_charted_to_its_latest_assessment(repo):
+    assess(repo, "o1", "2024-11-05", "likely", qid="open")
+    assess(repo, "o2", "2024-11-08", "very likely", qid="open",
+           extra="    change:\n      from: likely\n      reason: Why.\n")
+    chart = chart_of(pages_of(repo)["questions/open.md"])
+    # day 0 to day 4 (the day after the latest assessment): 140.5 a day; 0.675 at 216 - 180 × 0.675
+    assert '<path class="brf-chart__line" d="M48 94.5 H469.5 V58.5 H610"/>' in chart
+    assert "brf-chart__resolution" not in chart
+    assert "; open, last assessed 2024-11-08." in chart
+    assert "<td>still held</td><td>very likely</td><td>80-95%</td>" in pages_of(repo)["questions/open.md"]
+
+
+def test_nothing_to_chart_without_a_likelihood(repo):
+    assess(repo, "only-draft", "2024-11-05", "likely", qid="drafted", status="draft")
+    page = pages_of(repo)["questions/drafted.md"]
+    assert "<svg" not in page
+    assert ('<p class="brf-empty">No assessment gives this question a likelihood (drafts aside): there is nothing '
+            "to chart.</p>") in page
+
+
+def test_the_charts_are_the_same_bytes_build_to_build(repo):
+    spec_example(repo)
+    first, second = pages_of(repo), pages_of(repo)
+    assert first["questions/q.md"] == second["questions/q.md"]
+    assert first["track-record/index.md"] == second["track-record/index.md"]
+
+
+def test_hostile_question_text_and_note_are_escaped_in_the_charts_and_tables(repo):
+    import html.parser
+
+    hostile = "Will it </title><script>alert(1)</script> \"><svg onload=alert(2)> happen?"
+    note = "Noted <script>alert(3)</script> \"><svg onload=alert(4)>"
+    spec_example(repo)
+    for name in ("d0", "d1", "d3"):
+        path = repo.root / f"briefings/{name}.yaml"
+        path.write_text(path.read_text().replace("question: Will it happen?", f"question: {json.dumps(hostile)}"))
+    path = repo.root / "briefings/d3.yaml"
+    path.write_text(path.read_text() + f"      note: {json.dumps(note)}\n")
+    pages = pages_of(repo)
+    escaped = "Will it &lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt; &#34;&gt;&lt;svg onload=alert(2)&gt; happen?"
+    assert f'<title id="brf-estimate-title">Estimate over time: {escaped}</title>' in chart_of(pages["questions/q.md"])
+    assert f'<a href="../questions/q/">{escaped}</a>' in pages["track-record/index.md"]
+
+    class Elements(html.parser.HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.found: list[tuple[str, dict]] = []
+
+        def handle_starttag(self, tag, attrs):
+            self.found.append((tag, dict(attrs)))
+
+    for path in ("questions/q.md", "track-record/index.md"):
+        parser = Elements()
+        parser.feed(pages[path])
+        assert [tag for tag, _ in parser.found if tag == "script"] == []
+        assert [(tag, a) for tag, a in parser.found if tag == "svg" and not a.get("class", "").startswith("brf-chart")] \
+            == []
+        assert [(tag, name) for tag, a in parser.found for name in a if name.startswith("on")] == []
+        assert "<script" not in pages[path] and "<svg onload" not in pages[path]
+
+
+# --- The guide's worked example ---------------------------------------------------------------
+
+WORKED = ROOT / "tests" / "data" / "forecast-record"
+GUIDE = ROOT / "templates" / "docs" / "guide" / "index.md"
+
+
+def worked_copy(tmp_path) -> Path:
+    """The worked example's repository, copied (a command keeps its cache beside the records)."""
+    import shutil
+
+    copy = tmp_path / "worked"
+    for folder in ("briefings", "sources"):
+        shutil.copytree(WORKED / folder, copy / folder)
+    return copy
+
+
+def guide_section() -> str:
+    text = GUIDE.read_text(encoding="utf-8")
+    start = text.index("## Resolve a question and read the score")
+    return text[start:text.index("\n## ", start + 1)]
+
+
+def test_the_guide_shows_what_briefings_score_prints_for_its_worked_example(capsys, tmp_path):
+    section = guide_section()
+    shown = section[section.index("```text\n") + 8:section.index("```", section.index("```text\n") + 8)]
+    worked = worked_copy(tmp_path)
+    code, out, err = run(capsys, "score", str(worked))
+    assert (code, out, err) == (0, shown, "")
+    code, out, err = run(capsys, "score", str(worked), "--format", "json")
+    found = json.loads(out)
+    assert (code, err) == (0, "")
+    assert found["questions"] == [{"id": "szohod-crossing-reopens", "outcome": "yes", "resolved": "2025-03-10",
+                                   "first": "2025-03-03", "days": 7, "assessments": 2, "brier": 0.3056}]
+    assert found["brier"] == 0.3056
+    assert found["authors"] == [{"name": "A. Analyst", "brier": 0.3056, "questions": 1},
+                                {"name": "B. Analyst", "brier": 0.3056, "questions": 1}]
+
+
+def test_the_guide_s_arithmetic(tmp_path):
+    from build_scripts.repo import load_repository
+
+    section = guide_section()
+    assert "(1 − 0.325)² = 0.455625" in section and (1 - 0.325) ** 2 == pytest.approx(0.455625)
+    assert "(1 − 0.675)² = 0.105625" in section and (1 - 0.675) ** 2 == pytest.approx(0.105625)
+    assert "(4 × 0.455625 + 3 × 0.105625) / 7 = 2.139375 / 7 = 0.3056" in section
+    assert round((4 * 0.455625 + 3 * 0.105625) / 7, 4) == 0.3056
+    # had the draft been published, it would count from 8 March
+    copy = worked_copy(tmp_path)
+    draft = copy / "briefings" / "szohod-crossing-draft.yaml"
+    draft.write_text(draft.read_text(encoding="utf-8").replace("status: draft", "status: published"), encoding="utf-8")
+    assert "(1 − 0.97)² = 0.0009 each, and the question\n0.2757" in section
+    assert score.score(load_repository(copy).briefings).as_dict()["brier"] == 0.2757
+
+
+def test_the_worked_example_checks_clean(capsys, tmp_path):
+    assert run(capsys, "check", str(worked_copy(tmp_path)), "--strict") == (
+        0, "4 briefings, 3 sources, 6 citations: 0 errors, 0 warnings\n", "")
+
+
+@pytest.mark.parametrize("path", ["questions/szohod-crossing-reopens.md", "track-record/index.md"])
+def test_the_worked_example_s_pages_match_their_golden_files(path, tmp_path):
+    import os
+
+    from build_scripts.index import build_index
+    from build_scripts.render import render_pages
+    from build_scripts.repo import load_repository
+
+    pages = {p.path: p.text for p in render_pages(build_index(load_repository(worked_copy(tmp_path))),
+                                                                 ROOT / "templates")}
+    golden = WORKED / "golden" / path
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(pages[path], encoding="utf-8")
+    assert pages[path] == golden.read_text(encoding="utf-8"), f"{path} differs (UPDATE_GOLDEN=1 to accept)"
