@@ -343,8 +343,8 @@ def _similarity(one: object, other: object) -> float:
 FORMATS = ("text", "markdown", "json")
 SHOWN_CHARS = 200  # of a text value in the text and markdown formats (JSON has it whole)
 _MOVED = ("likelihood", "confidence")
-_GROUPS = (("item-added", "Added"), ("item-removed", "Removed"), ("text", "Reworded"),
-           ("status", "Status"), ("citation-added", "Citations added"), ("citation-removed", "Citations removed"))
+_GROUPS = (("marking", "Marking"), ("status", "Status"), ("item-added", "Added"), ("item-removed", "Removed"),
+           ("text", "Reworded"), ("citation-added", "Citations added"), ("citation-removed", "Citations removed"))
 
 
 def lowered(entry: Entry) -> Change | None:
@@ -402,6 +402,8 @@ def md(value: object) -> str:
         return "yes" if value else "no"
     if isinstance(value, dict):
         return _md_citation(value)
+    if value in TLP_ORDER:
+        return str(value)
     text = _shorten(str(value)).translate(_MD_TABLE)
     return text.replace("www.", "www&#46;").replace("WWW.", "WWW&#46;")
 
@@ -481,13 +483,12 @@ def _md_briefing(entry: Entry) -> list[str]:
             continue
         lines.append(f"- **{label}:**")
         for c in found:
-            if kind in ("text", "status"):
+            if kind in ("text", "status", "marking"):
                 before, after = excerpts(c)
                 lines.append(f"  - `{c.path}`: {md(before)} → {md(after)}")
             else:
                 lines.append(f"  - `{c.path}`: {md(c.after if c.before is None else c.before)}")
-    if any(c.kind in ("item-added", "item-removed", "text", "status", "citation-added", "citation-removed")
-           for c in entry.changes):
+    if any(c.kind not in _MOVED for c in entry.changes):
         lines.append("")
     return lines
 
