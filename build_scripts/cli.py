@@ -129,7 +129,7 @@ def _check_and_render(args: argparse.Namespace, progress):
         return 1
     options = pipeline.Options(site_dir=args.site_dir, max_marking=args.max_marking, offline=args.offline,
                                strict=args.strict, verbose=args.verbose, incremental=not args.clean,
-                               owner=os.environ.get(OWNER))
+                               owner=os.environ.get(OWNER), pdf=args.pdf)
     try:
         staged = pipeline.render(root, loaded.pop("checked"), options, progress)
     except UnsafeSiteDir as exc:
@@ -142,6 +142,8 @@ def _check_and_render(args: argparse.Namespace, progress):
     subset = f" (public subset: up to {args.max_marking})" if args.max_marking else ""
     summary = (f"Built the {kind}{subset} into {_shown(staged.target)}: {result.briefings} briefings, "
                f"{result.sources} sources, {result.citations} citations checked.\n")
+    if args.pdf:
+        summary += "Each briefing's PDF is beside its page: briefings/<id>/<id>.pdf.\n"
     if args.offline:
         summary += f"Open {_shown(staged.target / 'index.html')} in a browser; it needs no server and no network.\n"
     return staged, summary
@@ -320,6 +322,29 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pdf(args: argparse.Namespace) -> int:
+    from . import pdf
+
+    root = Path(args.path)
+    repo, result = load_and_check(root)
+    if result.errors:
+        _emit(result, "text", root, sys.stderr)
+        print(f"briefings: no PDF was written: the repository has {result.errors} "
+              f"error{'s' if result.errors != 1 else ''}; fix them (see above), then run it again", file=sys.stderr)
+        return 2
+    try:
+        target = pdf.output_target(root, args.output, args.id)
+        made = pdf.briefing_pdf(repo, args.id, root / "templates", args.max_marking)
+        pdf.write_file(made.data, target)
+    except pdf.PdfError as exc:
+        raise CannotRun(str(exc)) from None
+    except OSError as exc:
+        raise CannotRun(f"cannot write the PDF: {exc.strerror or exc}") from None
+    print(f"wrote {_shown(target)}: {made.pages} page{'s' if made.pages != 1 else ''}, "
+          f"marked {made.marking} at the top and bottom of each")
+    return 0
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     from . import reference
 
@@ -450,6 +475,8 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--verbose", action="store_true", help="show every message of MkDocs")
     build.add_argument("-q", "--quiet", action="store_true",
                        help="show no progress (diagnostics and errors are still shown)")
+    build.add_argument("--pdf", action="store_true",
+                       help="also write each briefing as a PDF beside its page (briefings/<id>/<id>.pdf)")
     _engine_option(build)
     build.set_defaults(func=cmd_build, doing="building the site; the previous site is unchanged")
 
@@ -488,6 +515,20 @@ def build_parser() -> argparse.ArgumentParser:
                       help="show a briefing or source above this marking (in either revision) only by its "
                            "marking and its change")
     diff.set_defaults(func=cmd_diff, doing="comparing the revisions")
+
+    pdfs = verbs.add_parser("pdf", help="write one briefing as a PDF, its TLP label on every page",
+                            description="Write the briefing ID as a PDF: its TLP label at the top and the bottom "
+                                        "of every page, everything its page shows, its citations as numbered "
+                                        "endnotes with the quote and the source. Nothing is written when a "
+                                        "check fails (exit 2).")
+    pdfs.add_argument("id", metavar="ID", help="the briefing id, such as eu-rok-security-dialogue-2024-11")
+    pdfs.add_argument("-o", "--output", type=Path, metavar="FILE",
+                      help="write to FILE, or into FILE/ when it is a folder (default: ID.pdf in the current "
+                           "folder); only a PDF is overwritten")
+    pdfs.add_argument("--max-marking", choices=TLP_ORDER, metavar="TLP:...",
+                      help="as a public build: refuse a briefing above this marking")
+    pdfs.add_argument("--path", default=".", help="the repository (default: the current folder)")
+    pdfs.set_defaults(func=cmd_pdf, doing="writing the PDF")
 
     explain = verbs.add_parser("explain", help="explain a diagnostic code, with examples",
                                description="Explain a diagnostic code (or list them all).")

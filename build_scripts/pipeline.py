@@ -50,6 +50,8 @@ class Options:
     strict: bool = False
     verbose: bool = False
     incremental: bool = True
+    #: Write each briefing's PDF beside its page (``--pdf``).
+    pdf: bool = False
     #: The process token the staging folder is named for (a child process: its parent's).
     owner: str | None = None
 
@@ -90,7 +92,7 @@ def render(root: Path, checked: tuple[Repository, Result], options: Options,
         return build_pages(root.resolve(), site_dir=options.site_dir, max_marking=options.max_marking,
                            offline=options.offline, checked=checked, verbose=options.verbose,
                            strict=options.strict, owner=options.owner, progress=progress,
-                           incremental=options.incremental)
+                           incremental=options.incremental, pdf=options.pdf)
 
 
 def publish(staged: Staged, progress: Progress = SILENT) -> Path:

@@ -45,6 +45,7 @@ from .diagnostics import Severity
 from .index import build_index
 from .model import TLP_ORDER
 from .pagehtml import anchor_ids
+from .pdf import pdf_href
 from .preview import DependsKeys
 from .progress import SILENT, WRITE, Progress
 from .render import Page as RenderedPage
@@ -211,6 +212,8 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         #: Set by ``briefings build``, which indexes the search once the build has let go
         #: of its memory (Pagefind's own peak is then all there is).
         self.defer_search = False
+        #: Set by ``briefings build --pdf``, which writes each briefing's PDF: its page links to it.
+        self.pdf = False
         self.frozen = False  # gc.freeze() is in effect for this build
         #: Set by ``briefings build``: it has printed the check's diagnostics already.
         self.reported = False
@@ -310,6 +313,8 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
                 files.append(_StaticPageFile(file.src_uri, file.src_dir, file.dest_dir, file.use_directory_urls,
                                              inclusion=file.inclusion))
         env = preview.env if preview else environment(templates)
+        env.globals["pdf_href"] = (functools.partial(pdf_href, directory_urls=config.use_directory_urls)
+                                   if self.pdf else None)  # (briefing.md.j2 links to the PDF when set)
         if preview is None and self.compiled is not None:
             env.bytecode_cache = self.compiled.for_env(env)
         renderer = Renderer(self.index, templates, config.use_directory_urls, env)

@@ -22,7 +22,7 @@ from . import sitedir
 from .cache import BuildCache, CompiledTemplates, Previous, link_tree, locked
 from .checks import Result
 from .interrupt import deferred
-from .progress import INDEX, RENDER, SILENT, SWAP, Progress
+from .progress import INDEX, RENDER, SILENT, SWAP, WRITE, Progress
 from .render import template_failure
 from .repo import Repository
 from .search import SearchIndexError, index_site
@@ -142,16 +142,20 @@ def dirty_notice_dropped():
         logger.removeFilter(notice)
 
 
-def build_cache(root: Path, config, offline: bool) -> BuildCache:
+def build_cache(root: Path, config, offline: bool, pdf: bool = False) -> BuildCache:
     """The cache of this kind of build: keyed by what the engine's configuration holds
     beyond ``mkdocs.yml`` itself (the command line's options, the environment's values),
-    and by the static pages of its docs folder."""
+    and by the static pages of its docs folder (``pdf``: and the PDF libraries' versions)."""
     options = {name: repr(value) for name, value in sorted(config.items())
                if name not in ("site_dir", "config_file_path", "plugins", "theme", "strict", "dev_addr")}
     options["plugins"] = {name: repr(sorted(dict(plugin.config).items()))
                           for name, plugin in config.plugins.items() if hasattr(plugin, "config")}
     options["theme"] = repr(sorted(dict(config.theme).items()))
     options["offline"] = offline
+    if pdf:
+        from .pdf import engine_versions
+
+        options["pdf"] = engine_versions()
     folders = [Path(config.docs_dir), root / config.plugins["briefings"].config.templates]
     if config.theme.custom_dir:
         folders.append(Path(config.theme.custom_dir))
@@ -169,7 +173,7 @@ def build(root: Path, *, site_dir: Path | None = None, max_marking: str | None =
 def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | None = None,
                 offline: bool = False, checked: tuple[Repository, Result] | None = None,
                 verbose: bool = False, strict: bool = False, owner: str | None = None,
-                progress: Progress = SILENT, incremental: bool = True) -> Staged:
+                progress: Progress = SILENT, incremental: bool = True, pdf: bool = False) -> Staged:
     """Build every page of the site beside ``site_dir``; :func:`finish` indexes and swaps it in.
 
     ``site_dir`` (``--site-dir``; default: the config's) must be one a build may replace
@@ -183,6 +187,8 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
 
     ``incremental``: start from the site of the previous build of the same kind, kept in
     the build cache (:mod:`.cache`), and build again only the pages that changed.
+
+    ``pdf``: write each briefing's PDF beside its page (:func:`_write_pdfs`).
     """
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.exceptions import MkDocsException
@@ -197,8 +203,10 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
             config.site_dir = str(staging)
             plugin.defer_search = True
             plugin.progress = progress
+            plugin.pdf = pdf
+            records = checked[0] if pdf and checked is not None else None  # (the PDFs are made from them)
             del checked  # the plugin lets go of the records once the site is written
-            cache = build_cache(root, config, offline) if _incremental(config) else None
+            cache = build_cache(root, config, offline, pdf) if _incremental(config) else None
             # (only with the plugins an incremental build knows: another may change the theme's environment)
             plugin.compiled = CompiledTemplates(root, cache.code, read=incremental) if cache is not None else None
             previous = Previous()
@@ -209,6 +217,8 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
             plugin.previous_nav = previous.nav
             with dirty_notice_dropped():
                 mkdocs_build(config, dirty=previous.site is not None)
+            if pdf:
+                plugin.outputs |= _write_pdfs(root, plugin, records, staging, progress)
             _remove_stale(staging, previous.files - plugin.outputs)
             if cache is not None:
                 cache.prepare(plugin.built(), plugin.outputs, staging, plugin.nav)
@@ -249,6 +259,29 @@ def _incremental(config) -> bool:
     offline = config.plugins.get(OFFLINE_PLUGIN)
     return (config.plugins["briefings"].config.search == "pagefind" and not (offline and offline.config.enabled)
             and config.nav is not None and set(config.plugins) <= INCREMENTAL_PLUGINS)
+
+
+def _write_pdfs(root: Path, plugin, records: Repository | None, site: Path, progress: Progress) -> set[str]:
+    """Write the PDF of every briefing the build publishes into ``site`` (see :mod:`.pdf`);
+    one whose page shows the same records as in the build this one starts from is kept."""
+    from .index import build_index
+    from .pdf import PdfError, write_site_pdfs
+    from .repo import load_repository
+
+    index = build_index(records if records is not None else load_repository(root), plugin.config.max_marking)
+
+    def unchanged(path: str) -> bool:
+        page = plugin.pages.get(path)
+        return (page is not None and page.previous is not None and page.depends is not None
+                and page.depends == page.previous.depends)
+
+    progress.start(WRITE, len(index.briefings))
+    try:
+        written = write_site_pdfs(index, root / plugin.config.templates, site, unchanged, progress.advance)
+    except PdfError as exc:
+        raise BuildFailed(str(exc)) from None
+    progress.finish(f"wrote {len(written)} PDF{'s' if len(written) != 1 else ''} of briefings")
+    return written
 
 
 def _start_from(cache: BuildCache, previous: Previous, staging: Path) -> Previous:
