@@ -42,6 +42,7 @@ from . import sitedir
 from .cache import Built, RecordDigests, nav_key, page_key
 from .checks import Result, check_repository
 from .diagnostics import Severity
+from .feed import feed_file
 from .index import build_index
 from .model import TLP_ORDER
 from .pagehtml import anchor_ids
@@ -293,6 +294,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
 
         for uri, path in published(self.index.sources.values(), self.root):
             self._add(files, config, _OriginalFile.generated(config, uri, abs_src_path=str(path)))
+        self._add(files, config, feed_file(config, self.index))  # feed.xml (see :mod:`.feed`)
         preview, first_pass = self.preview, None
         if preview is not None:
             self.previous, self.previous_nav = preview.built, preview.nav
