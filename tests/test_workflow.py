@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sysconfig
@@ -124,6 +125,41 @@ def test_permissions_are_minimal(workflow):
         "contents": "read", "security-events": "write", "actions": "read"}
     assert workflow["jobs"]["deploy"]["permissions"] == {
         "contents": "read", "pages": "write", "id-token": "write"}
+    assert workflow["jobs"]["review"]["permissions"] == {"contents": "read"}
+    assert workflow["jobs"]["comment"]["permissions"] == {"pull-requests": "write"}
+
+
+def test_actions_are_github_s_own_or_pinned_to_a_commit(workflow):
+    for job in workflow["jobs"]:
+        for step in steps(workflow, job):
+            if "uses" in step:
+                action, _, ref = step["uses"].partition("@")
+                assert action.split("/")[0] in ("actions", "github") or re.fullmatch("[0-9a-f]{40}", ref), step
+
+
+def test_review_job_diffs_and_builds_the_public_site_of_a_pull_request(workflow):
+    review = workflow["jobs"]["review"]
+    assert review["if"] == "github.event_name == 'pull_request'"
+    assert review["env"]["PUBLIC_MARKING"] == workflow["jobs"]["deploy"]["env"]["PUBLIC_MARKING"] == "TLP:CLEAR"
+    checkout = using(workflow, "review", "actions/checkout")["with"]
+    assert checkout == {"persist-credentials": False, "fetch-depth": 2}  # the merge commit and its base, HEAD^1
+    diff = next(s for s in steps(workflow, "review") if s.get("id") == "diff")
+    assert 'briefings diff HEAD^1 --format markdown --max-marking "$PUBLIC_MARKING"' in diff["run"]
+    assert review["outputs"] == {"diff": "${{ steps.diff.outcome }}"}
+    assert 'briefings build --max-marking "$PUBLIC_MARKING" --site-dir public-site' in runs(workflow, "review")
+    uploads = [s["with"] for s in steps(workflow, "review") if s.get("uses", "").startswith("actions/upload-artifact@")]
+    assert [(u["name"], u["path"]) for u in uploads] == [("briefings-diff", "briefings-diff.md"),
+                                                        ("public-site-preview", "public-site")]
+
+
+def test_comment_job_runs_no_code_of_the_pull_request(workflow):
+    comment = workflow["jobs"]["comment"]
+    assert comment["needs"] == "review"
+    assert "needs.review.outputs.diff == 'success'" in comment["if"]
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in comment["if"]
+    assert [s.get("uses", "run").split("@")[0] for s in steps(workflow, "comment")] == [
+        "actions/download-artifact", "run"]
+    assert comment["steps"][1]["env"]["MARKER"] == "<!-- briefings-diff -->"
 
 
 def run_step(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -156,3 +192,91 @@ def test_check_steps_on_a_broken_quote(example, workflow):
     assert run_step(sarif, example.root).returncode == 0
     log = json.loads((example.root / "briefings.sarif").read_text(encoding="utf-8"))
     assert [r["ruleId"] for r in log["runs"][0]["results"]] == ["BRF302"]
+
+
+def git(root: Path, *args: str) -> None:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "K. Analyst", "GIT_AUTHOR_EMAIL": "analyst@example.org",
+           "GIT_COMMITTER_NAME": "K. Analyst", "GIT_COMMITTER_EMAIL": "analyst@example.org",
+           "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    subprocess.run(["git", "-c", "commit.gpgsign=false", *args], cwd=root, env=env, check=True, capture_output=True)
+
+
+def test_diff_step_on_a_pull_request_of_the_example(example, workflow):
+    """On the merge commit of a pull request, the summary holds the public diff against its base."""
+    root = example.root
+    dprk = root / "briefings" / "dprk-russia-alignment-2024-11.yaml"
+    eu = root / "briefings" / "eu-rok-security-dialogue-2024-11.yaml"
+    dprk.write_text(dprk.read_text(encoding="utf-8").replace("marking: TLP:CLEAR", "marking: TLP:AMBER", 1),
+                    encoding="utf-8")
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "base")
+    text = eu.read_text(encoding="utf-8")
+    assert "    status: open\n    likelihood: unlikely\n" in text
+    eu.write_text(text.replace("    status: open\n    likelihood: unlikely\n",
+                               "    status: open\n    likelihood: very unlikely\n", 1), encoding="utf-8")
+    title = "North Korea and Russia move from alignment to wartime alliance"
+    dprk.write_text(dprk.read_text(encoding="utf-8").replace(title, "Restricted retitling"), encoding="utf-8")
+    git(root, "commit", "-q", "-am", "the pull request")
+    step = next(s for s in steps(workflow, "review") if s.get("id") == "diff")
+    marking = workflow["jobs"]["review"]["env"]["PUBLIC_MARKING"]
+    done = run_step(f"export PUBLIC_MARKING='{marking}'\n{step['run']}", root)
+    assert done.returncode == 0, done.stderr
+    summary = (root / "summary.md").read_text(encoding="utf-8")
+    assert summary == (root / "briefings-diff.md").read_text(encoding="utf-8")
+    assert summary.startswith("<!-- briefings-diff -->\n## What changed in the briefings\n")
+    assert "`open_questions[rok-lethal-aid-to-ukraine].likelihood`: **unlikely** (20-45%) → **very unlikely** (5-20%)" \
+        in summary
+    assert "- A TLP:AMBER briefing was changed (not shown: above the marking of this report)" in summary
+    assert "Restricted retitling" not in summary and "dprk-russia" not in summary and title not in summary
+
+
+FAKE_GH = """#!/bin/bash
+printf '%s\\n' "$*" >> "$GH_LOG"
+if [ "$*" = "api repos/team/briefings/issues/7/comments --paginate --jq $JQ" ]; then printf '%b' "$GH_IDS"; fi
+for arg in "$@"; do [ "$arg" = "body=@comment.md" ] && cp comment.md sent.md; done
+exit 0
+"""
+
+
+@pytest.mark.parametrize("ids, call", [
+    ("4242\\n4343", "api --method PATCH repos/team/briefings/issues/comments/4242 -F body=@comment.md"),
+    ("", "api --method POST repos/team/briefings/issues/7/comments -F body=@comment.md"),
+])
+def test_comment_step_edits_its_comment_or_writes_one(tmp_path, workflow, ids, call):
+    step = steps(workflow, "comment")[1]
+    jq = re.search(r"--jq '([^']*)'", step["run"]).group(1)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "gh").write_text(FAKE_GH, encoding="utf-8")
+    (bin_dir / "gh").chmod(0o755)
+    (tmp_path / "briefings-diff.md").write_text("<!-- briefings-diff -->\n## What changed\n", encoding="utf-8")
+    env = {**os.environ, **step["env"], "GH_REPO": "team/briefings", "PR": "7", "GH_TOKEN": "x", "JQ": jq,
+           "GH_LOG": str(tmp_path / "gh.log"), "GH_IDS": ids, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "gh.log").read_text(encoding="utf-8").splitlines() == [
+        f"api repos/team/briefings/issues/7/comments --paginate --jq {jq}", call]
+    assert (tmp_path / "sent.md").read_text(encoding="utf-8") == "<!-- briefings-diff -->\n## What changed\n"
+
+
+def test_comment_step_cuts_a_long_diff_at_a_line(tmp_path, workflow):
+    step = steps(workflow, "comment")[1]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "gh").write_text(FAKE_GH, encoding="utf-8")
+    (bin_dir / "gh").chmod(0o755)
+    lines = [f"- `briefing-{i}` changed: the summary was reworded, €" for i in range(2000)]
+    (tmp_path / "briefings-diff.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    env = {**os.environ, **step["env"], "GH_REPO": "team/briefings", "PR": "7", "GH_TOKEN": "x", "JQ": "",
+           "GH_LOG": str(tmp_path / "gh.log"), "GH_IDS": "", "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    sent = (tmp_path / "sent.md").read_bytes()
+    assert len(sent) <= 60100
+    text = sent.decode("utf-8")  # (not cut inside a character)
+    body, note = text.rsplit("\n\n", 1)
+    assert note == "*Cut short: the whole diff is in the summary of the workflow run.*\n"
+    assert body.splitlines() == lines[: len(body.splitlines())] and len(body.splitlines()) > 900
