@@ -82,15 +82,13 @@ class Diff:
     def as_dict(self) -> dict[str, object]:
         """The JSON of SPEC 8."""
         return {"base": self.base.commit, "head": self.head.commit,
-                "briefings": [_entry_dict(e, True) for e in self.briefings],
-                "sources": [_entry_dict(e, False) for e in self.sources]}
+                "briefings": [_entry_dict(e) for e in self.briefings],
+                "sources": [_entry_dict(e) for e in self.sources]}
 
 
-def _entry_dict(entry: Entry, briefing: bool) -> dict[str, object]:
-    shown: dict[str, object] = {"id": None if entry.hidden else entry.id}
-    if briefing or not entry.hidden:
-        shown["title"] = None if entry.hidden else entry.title
-    shown.update({"marking": entry.marking, "change": entry.change})
+def _entry_dict(entry: Entry) -> dict[str, object]:
+    shown: dict[str, object] = {"id": None if entry.hidden else entry.id, "title": None if entry.hidden else entry.title,
+                                "marking": entry.marking, "change": entry.change}
     if entry.renamed_from and not entry.hidden:
         shown["renamed_from"] = entry.renamed_from
     shown["changes"] = [c.as_dict() for c in entry.changes]
@@ -106,8 +104,10 @@ def compare(base_repo: Repository, head_repo: Repository, base: Revision, head: 
     pairs = [(old.get(i), new.get(i)) for i in sorted(old.keys() & new.keys())]
     gone = [old[i] for i in sorted(old.keys() - new.keys())]
     came = [new[i] for i in sorted(new.keys() - old.keys())]
+    contents = {b.id: _plain(b) for b in came}
     for before in list(gone):
-        after = next((b for b in came if _plain(b) == _plain(before)), None) \
+        content = _plain(before)
+        after = next((b for b in came if contents[b.id] == content), None) \
             or next((b for b in came if (b.title, b.date) == (before.title, before.date)), None)
         if after is not None:
             gone.remove(before)

@@ -162,6 +162,7 @@ def history(tmp_path_factory) -> dict:
     edit(root, "briefings/b.yaml", "    cites:\n      - source: src-a\n        quote: all possible scenarios\n", "")
     edit(root, "briefings/green.yaml", "marking: TLP:GREEN", "marking: TLP:CLEAR")
     edit(root, "briefings/restricted.yaml", "is active.", f"is active again; {PLANTED} confirmed.")
+    edit(root, "sources/src-secret.yaml", "title: A source\n", f"title: A source\npublisher: {PLANTED} desk\n")
     middle = commit(root, "Judgments move, a marking lowered")
 
     write(root, "briefings/new.yaml", NEW_BRIEFING)
@@ -203,7 +204,9 @@ def test_json_from_base_to_head_is_exactly_the_changes(capsys, history):
         "sources": [
             {"id": "src-b", "title": "A source", "marking": "TLP:CLEAR", "change": "changed", "changes": [
                 {"path": "publisher", "kind": "text", "from": None, "to": "Yonhap"},
-                {"path": "reliability", "kind": "text", "from": None, "to": "B"}]}],
+                {"path": "reliability", "kind": "text", "from": None, "to": "B"}]},
+            {"id": "src-secret", "title": "A source", "marking": "TLP:AMBER", "change": "changed", "changes": [
+                {"path": "publisher", "kind": "text", "from": None, "to": f"{PLANTED} desk"}]}],
     }
 
 
@@ -231,7 +234,26 @@ def test_public_json_shows_a_restricted_briefing_by_its_marking_only(capsys, his
         {"id": None, "title": None, "marking": "TLP:AMBER", "change": "changed", "changes": []}]
     assert found["sources"] == [{"id": "src-b", "title": "A source", "marking": "TLP:CLEAR", "change": "changed",
                                  "changes": [{"path": "publisher", "kind": "text", "from": None, "to": "Yonhap"},
-                                             {"path": "reliability", "kind": "text", "from": None, "to": "B"}]}]
+                                             {"path": "reliability", "kind": "text", "from": None, "to": "B"}]},
+                                {"id": None, "title": None, "marking": "TLP:AMBER", "change": "changed", "changes": []}]
+
+
+def test_a_briefing_citing_a_restricted_source_counts_as_restricted(tmp_path, capsys):
+    """A public briefing that cites a TLP:AMBER source (a check error) leaks the source's words
+    in its quotes: a public diff treats it as TLP:AMBER."""
+    root = tmp_path / "team"
+    root.mkdir()
+    git(root, "init", "-q")
+    write(root, "sources/src-secret.txt", SECRET_TEXT)
+    write(root, "sources/src-secret.yaml", source_meta(SECRET_TEXT, marking="TLP:AMBER"))
+    write(root, "briefings/x.yaml", OLD_NAME)
+    base = commit(root, "one")
+    edit(root, "briefings/x.yaml", "summary: Borrell tours the DMZ.\n", "summary: Borrell tours the DMZ.\ntimeline:\n"
+         f"  - event: {PLANTED} moves.\n    cites:\n      - source: src-secret\n        quote: channel reports movement\n")
+    code, out, _ = run(capsys, "diff", base, "--path", str(root), "--format", "json", "--max-marking", "TLP:CLEAR")
+    assert code == 0
+    assert json.loads(out)["briefings"] == [
+        {"id": None, "title": None, "marking": "TLP:AMBER", "change": "changed", "changes": []}]
 
 
 def _golden(name: str, text: str, history: dict) -> None:
