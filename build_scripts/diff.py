@@ -560,6 +560,9 @@ def run(root, base: str, head: str | None, fmt: str, max_marking: str | None) ->
         raise gitrev.RevisionError(f"--max-marking {max_marking!r} is not a TLP label; use one of {', '.join(TLP_ORDER)}")
     before = gitrev.resolve(root, base)
     after = gitrev.resolve(root, head) if head is not None else Revision("the working tree", None)
+    if not (gitrev.has_records(root, before) or gitrev.has_records(root, after)):
+        raise gitrev.RevisionError(f"{root} is not a briefing repository: it has no briefings/ or sources/ folder in "
+                                   "either revision; give the repository's folder with --path")
     diff = compare(gitrev.load_revision(root, before), gitrev.load_revision(root, after), before, after, max_marking)
     if fmt == "json":
         return json.dumps(diff.as_dict(), ensure_ascii=False, indent=2) + "\n"

@@ -83,6 +83,14 @@ def resolve(root: Path, name: str) -> Revision:
     return Revision(name, commit)
 
 
+def has_records(root: Path, revision: Revision) -> bool:
+    """Whether ``root`` holds a ``briefings/`` or ``sources/`` folder at ``revision``."""
+    if revision.commit is None:
+        return any(os.path.lexists(root / name) for name in FOLDERS)
+    done = _git(root, "ls-tree", revision.commit, "--", *FOLDERS)
+    return done.returncode == 0 and bool(done.stdout.strip())
+
+
 def load_revision(root: Path, revision: Revision) -> Repository:
     """The records of ``root`` at ``revision`` (the working tree as it is on disk when it has
     no commit), loaded by the checker's loader. Raises :class:`RevisionError` when a file of

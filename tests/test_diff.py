@@ -371,6 +371,18 @@ def test_a_folder_that_is_not_a_git_repository(capsys, tmp_path):
     assert code == 2 and err == f"briefings: {tmp_path / 'missing'} is not a folder; give the repository with --path\n"
 
 
+def test_a_git_repository_that_holds_no_briefings(capsys, tmp_path):
+    root = tmp_path / "notes"
+    root.mkdir()
+    git(root, "init", "-q")
+    write(root, "notes.txt", "not a briefing\n")
+    base = commit(root, "notes")
+    code, out, err = run(capsys, "diff", base, "--path", str(root))
+    assert (code, out) == (2, "")
+    assert err == (f"briefings: {root} is not a briefing repository: it has no briefings/ or sources/ folder in either "
+                   "revision; give the repository's folder with --path\n")
+
+
 def test_a_revision_whose_records_do_not_load(capsys, tmp_path):
     root = tmp_path / "team"
     root.mkdir()
