@@ -8,9 +8,10 @@ renamed is one whose old id is gone and whose new id appears with the same conte
 with the same title and date: it is reported as changed, with ``renamed_from``.
 
 A path names an item by its id, or by its 0-based position (in the revision that has it:
-the head for an item added or kept, the base for one removed). Citations, and lists of
-plain text (authors, tags, indicators), are compared as wholes: a citation whose quote or
-note changed is one removed and one added.
+the head for an item added or kept, the base for one removed). A citation is matched by
+the passage it points at (source, quote, lines, page): a new grade or note is a change of
+that citation, a new quote one citation removed and one added. Lists of plain text
+(authors, tags, indicators) are compared as multisets: a move is no change.
 
 With a ``max_marking``, a briefing or source above it in either revision (a briefing's
 marking counting the markings of the sources it cites, an invalid marking counting as
@@ -404,8 +405,14 @@ def md(value: object) -> str:
         return _md_citation(value)
     if value in TLP_ORDER:
         return str(value)
-    text = _shorten(str(value)).translate(_MD_TABLE)
+    text = "".join(_visible(c) for c in _shorten(str(value))).translate(_MD_TABLE)
     return text.replace("www.", "www&#46;").replace("WWW.", "WWW&#46;")
+
+
+def _visible(char: str) -> str:
+    """A control or invisible format character (a bidirectional override would reorder the
+    comment around it) as its code point; any other character as it is."""
+    return f"U+{ord(char):04X}" if not char.isprintable() else char
 
 
 def _md_citation(citation: dict) -> str:
@@ -540,7 +547,7 @@ def as_text(diff: Diff) -> str:
                     out.append(f"  - {c.path}: {values[0]}")
                 else:
                     out.append(f"  {c.path}: {values[0]} -> {values[1]}")
-            if entry.hidden is False and lowered(entry):
+            if lowered(entry):
                 out.append(f"  warning: the marking was lowered to {lowered(entry).after}")  # type: ignore[union-attr]
     return "\n".join(out) + "\n"
 

@@ -334,6 +334,18 @@ def test_text_shows_control_characters_as_escapes(tmp_path, capsys):
     assert "summary: Borrell tours the DMZ. -> Tours \\u001b[31mthe DMZ\\u0007." in out
 
 
+def test_markdown_shows_invisible_characters_by_their_code_point(tmp_path, capsys):
+    root = tmp_path / "team"
+    root.mkdir()
+    git(root, "init", "-q")
+    write(root, "briefings/x.yaml", OLD_NAME)
+    base = commit(root, "one")
+    edit(root, "briefings/x.yaml", "summary: Borrell tours the DMZ.", 'summary: "Tours \u202ethe DMZ\u200b."')
+    out = run(capsys, "diff", base, "--path", str(root), "--format", "markdown")[1]
+    assert "\u202e" not in out and "\u200b." not in out
+    assert "  - `summary`: Borrell tours the DMZ. → Tours U+202Ethe DMZU+200B." in out.splitlines()
+
+
 def test_nothing_changed(capsys, history):
     code, out, _ = diff(capsys, history, history["head"], history["head"], "--format", "markdown")
     assert code == 0
