@@ -94,14 +94,17 @@ def team_name(root: Path) -> str:
     """The team that makes the export: ``site_name`` of ``root/mkdocs.yml``, else
     :data:`DEFAULT_TEAM`. An ``mkdocs.yml`` that cannot be read is refused, with its line."""
     import yaml
-    from mkdocs.utils import yaml_load
 
+    class Loader(yaml.SafeLoader):  # (tags of the engine's, such as !ENV, are not read: None)
+        pass
+
+    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
     config = root / "mkdocs.yml"
     if not config.is_file():
         return DEFAULT_TEAM
     try:
         with config.open(encoding="utf-8") as handle:
-            data = yaml_load(handle)
+            data = yaml.load(handle, Loader=Loader)  # noqa: S506 (a safe loader)
     except (OSError, UnicodeDecodeError) as exc:
         raise Refused(f"cannot read {config}: {getattr(exc, 'strerror', None) or exc}") from None
     except yaml.YAMLError as exc:
