@@ -96,6 +96,9 @@ def load_revision(root: Path, revision: Revision) -> Repository:
     no commit), loaded by the checker's loader. Raises :class:`RevisionError` when a file of
     a briefing or source does not load, naming the file and line."""
     if revision.commit is None:
+        for name in FOLDERS:
+            if (root / name).is_symlink() and not (root / name).resolve().is_relative_to(root.resolve()):
+                raise RevisionError(_linked_folder(name, "in the working tree"))
         repo = load_repository(root)
     else:
         folder = Path(tempfile.mkdtemp(prefix="briefings-diff-"))
@@ -107,6 +110,11 @@ def load_revision(root: Path, revision: Revision) -> Repository:
         repo.root = root.resolve()
     _require_loaded(repo, revision)
     return repo
+
+
+def _linked_folder(name: str, where: str) -> str:
+    return (f"{name} is a symbolic link {where}: its records would be read from wherever it points; "
+            f"make {name}/ a folder of the repository")
 
 
 def _entries(root: Path, commit: str) -> list[tuple[str, str, str]]:
@@ -161,6 +169,8 @@ def _materialise(root: Path, commit: str, folder: Path) -> None:
             size = int(header[2])
             target = folder / path
             target.parent.mkdir(parents=True, exist_ok=True)
+            if mode == "120000" and "/" not in path:
+                raise RevisionError(_linked_folder(path, f"at {commit[:12]}"))
             if mode == "120000":  # a symbolic link: made once every file is written (see below)
                 links.append((target, process.stdout.read(size).decode("utf-8", "surrogateescape")))
             else:

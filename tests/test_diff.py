@@ -431,6 +431,25 @@ def test_a_link_in_a_revision_is_not_followed_out_of_it(capsys, tmp_path):
     assert PLANTED not in err
 
 
+def test_a_folder_that_is_a_link_is_refused(capsys, tmp_path):
+    root = tmp_path / "team"
+    root.mkdir()
+    git(root, "init", "-q")
+    write(root, "briefings/x.yaml", OLD_NAME)
+    base = commit(root, "one")
+    elsewhere = tmp_path / "elsewhere"
+    write(elsewhere, "x.yaml", OLD_NAME.replace("The DMZ visit", PLANTED))
+    git(root, "rm", "-q", "-r", "briefings")
+    os.symlink(elsewhere, root / "briefings")
+    linked = commit(root, "a link")
+    code, out, err = run(capsys, "diff", base, linked, "--path", str(root))
+    assert (code, out) == (2, "")
+    assert err == (f"briefings: briefings is a symbolic link at {linked[:12]}: its records would be read from "
+                   "wherever it points; make briefings/ a folder of the repository\n")
+    code, out, err = run(capsys, "diff", base, "--path", str(root))
+    assert (code, out) == (2, "") and "briefings is a symbolic link in the working tree" in err and PLANTED not in err
+
+
 def test_usage(capsys):
     with pytest.raises(SystemExit) as stop:
         run(capsys, "diff", "--help")
