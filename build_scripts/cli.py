@@ -500,6 +500,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     diff = verbs.add_parser(
         "diff", help="what changed between two revisions, by meaning: judgments, markings, citations",
+        usage="%(prog)s BASE [HEAD] [--format text|markdown|json] [--path PATH] [--max-marking TLP:...]",
         description="Compare the briefings and sources at git revision BASE with HEAD (default: the working "
                     "tree, uncommitted edits included), by meaning rather than by line: moved likelihoods and "
                     "confidences, lowered markings, added, removed and reworded items, citations, renamed "

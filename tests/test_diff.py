@@ -455,8 +455,8 @@ def test_usage(capsys):
         run(capsys, "diff", "--help")
     assert stop.value.code == 0
     out = capsys.readouterr().out
-    assert out.startswith("usage: briefings diff [-h] [--format {text,markdown,json}] [--path PATH]\n"
-                          "                      [--max-marking TLP:...]\n                      BASE [HEAD]\n")
+    assert out.startswith("usage: briefings diff BASE [HEAD] [--format text|markdown|json] [--path PATH] "
+                          "[--max-marking TLP:...]\n")
 
 
 def test_the_markdown_renders_as_text_only(capsys, history):
