@@ -15,6 +15,7 @@ dates are the briefing's as-of date, and its identifier is derived from its cont
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import mimetypes
@@ -131,36 +132,60 @@ class PdfRenderer:
             where = template_failure(exc, self.templates.parent)
             raise PdfError(f"cannot render the PDF: {where or f'{self.folder / TEMPLATE}: {exc}'}") from None
 
-    def pdf(self, briefing_id: str) -> Rendered:
-        """The PDF of the briefing ``briefing_id`` (one the index holds)."""
+    def pdf(self, briefing_id: str, page: str | None = None) -> Rendered:
+        """The PDF of the briefing ``briefing_id`` (one the index holds); ``page``: its
+        :meth:`html`, when already made."""
         import weasyprint
 
         plan = self.plans[briefing_id]
-        page = self.html(plan)
+        page = self.html(plan) if page is None else page
         fetcher = _fetcher_class()([self.folder, FONTS])
-        # The same content gives the same identifier: two renders give the same bytes.
-        identifier = hashlib.blake2b(page.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest().encode()
-        with _quiet_weasyprint():
+        with _failures() as failed:
             try:
                 document = weasyprint.HTML(string=page, base_url=self.folder.resolve().as_uri() + "/",
                                            url_fetcher=fetcher).render()
-                return Rendered(document.write_pdf(pdf_identifier=identifier), len(document.pages), plan.marking)
+                data = document.write_pdf(pdf_identifier=identifier(page))
             except weasyprint.urls.FatalURLFetchingError as exc:
                 raise PdfError(str(exc.__cause__ or exc)) from None
+        if failed:
+            raise PdfError(f"cannot make the PDF of '{briefing_id}' from {self.folder}: {failed[0]}")
+        return Rendered(data, len(document.pages), plan.marking)
 
 
-class _quiet_weasyprint:
-    """WeasyPrint logs what it cannot use of the CSS as warnings: they go to the build's
-    log as information only when asked for; errors become :class:`PdfError`."""
+def identifier(page: str) -> bytes:
+    """The PDF's identifier: a hash of the HTML it is made from (the same content, the
+    same bytes; and a PDF in a site tells which content it was made from)."""
+    return hashlib.blake2b(page.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest().encode()
 
-    def __enter__(self):
-        self.logger = logging.getLogger("weasyprint")
-        self.level = self.logger.level
-        self.logger.setLevel(logging.ERROR)
-        return self
 
-    def __exit__(self, *exc) -> None:
-        self.logger.setLevel(self.level)
+def made_from(pdf: Path, page: str) -> bool:
+    """Whether the PDF file ``pdf`` was made from the HTML ``page`` (its trailer holds the
+    :func:`identifier`)."""
+    try:
+        with pdf.open("rb") as handle:
+            handle.seek(max(0, handle.seek(0, os.SEEK_END) - 4096))
+            tail = handle.read()
+    except OSError:
+        return False
+    return b"(" + identifier(page) + b")" in tail
+
+
+@contextlib.contextmanager
+def _failures():
+    """The errors WeasyPrint logs while it renders (a stylesheet or font it cannot use):
+    it goes on without them, but a PDF made without its stylesheet is no PDF to publish."""
+    failed: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            failed.append(record.getMessage())
+
+    logger, handler = logging.getLogger("weasyprint"), Collect(logging.ERROR)
+    logger.addHandler(handler)
+    try:
+        yield failed
+    finally:
+        logger.removeHandler(handler)
 
 
 def write_file(data: bytes, target: Path) -> None:
@@ -179,20 +204,18 @@ def write_file(data: bytes, target: Path) -> None:
 
 
 def write_site_pdfs(index: SiteIndex, templates: Path, site: Path,
-                    unchanged: Callable[[str], bool] = lambda path: False,
                     advance: Callable[[], None] = lambda: None) -> set[str]:
     """Write ``briefings/<id>/<id>.pdf`` into ``site`` for every briefing of ``index``
-    (what the build publishes); returns their paths in the site.
-
-    ``unchanged(page)``: whether the briefing page ``briefings/<id>.md`` shows the same
-    records as in the build ``site`` started from; its PDF there is then kept as it is."""
+    (what the build publishes); returns their paths in the site. A PDF already there that
+    was made from the same HTML (the site an incremental build starts from) is kept."""
     renderer = PdfRenderer(index, templates)
     written = set()
     for briefing_id, plan in renderer.plans.items():
         name = pdf_path(briefing_id)
         target = site / name
-        if not (unchanged(plan.path) and target.is_file()):
-            write_file(renderer.pdf(briefing_id).data, target)
+        page = renderer.html(plan)
+        if not made_from(target, page):
+            write_file(renderer.pdf(briefing_id, page).data, target)
         written.add(name)
         advance()
     return written

@@ -263,21 +263,15 @@ def _incremental(config) -> bool:
 
 def _write_pdfs(root: Path, plugin, records: Repository | None, site: Path, progress: Progress) -> set[str]:
     """Write the PDF of every briefing the build publishes into ``site`` (see :mod:`.pdf`);
-    one whose page shows the same records as in the build this one starts from is kept."""
+    one the build this one starts from made of the same content is kept."""
     from .index import build_index
     from .pdf import PdfError, write_site_pdfs
     from .repo import load_repository
 
     index = build_index(records if records is not None else load_repository(root), plugin.config.max_marking)
-
-    def unchanged(path: str) -> bool:
-        page = plugin.pages.get(path)
-        return (page is not None and page.previous is not None and page.depends is not None
-                and page.depends == page.previous.depends)
-
     progress.start(WRITE, len(index.briefings))
     try:
-        written = write_site_pdfs(index, root / plugin.config.templates, site, unchanged, progress.advance)
+        written = write_site_pdfs(index, root / plugin.config.templates, site, progress.advance)
     except PdfError as exc:
         raise BuildFailed(str(exc)) from None
     progress.finish(f"wrote {len(written)} PDF{'s' if len(written) != 1 else ''} of briefings")
