@@ -15,7 +15,8 @@ that citation, a new quote one citation removed and one added. Lists of plain te
 
 With a ``max_marking``, a briefing or source above it in either revision (a briefing's
 marking counting the markings of the sources it cites, an invalid marking counting as
-TLP:RED) is reported by its marking and its change only.
+TLP:RED) is reported by its marking and its change only, and a record shown does not name
+it (a successor, a source re-reported: ``None`` in its place).
 """
 
 from __future__ import annotations
@@ -125,7 +126,21 @@ def compare(base_repo: Repository, head_repo: Repository, base: Revision, head: 
         entry = _source_entry(base_repo.sources.get(sid), head_repo.sources.get(sid), ceiling)
         if entry is not None:
             sources.append(entry)
+    if max_marking:
+        _unname({b.id for r in (base_repo, head_repo) for b in r.briefings if _briefing_rank(b, r) > ceiling},
+                briefings, "superseded_by")
+        _unname({s.id for r in (base_repo, head_repo) for s in r.sources.values() if rank(s) > ceiling}, sources,
+                "derived_from")
     return Diff(base, head, _ordered(briefings), _ordered(sources), max_marking)
+
+
+def _unname(hidden: set[str], entries: list[Entry], key: str) -> None:
+    """Where a record shown names one that is not (its successor, a source it re-reports),
+    the id is left out: ``None`` in its place."""
+    for entry in entries:
+        entry.changes = [Change(c.path, c.kind, None if c.before in hidden else c.before,
+                                None if c.after in hidden else c.after)
+                         if c.path.split("[")[0] == key else c for c in entry.changes]
 
 
 def _ordered(entries: list[Entry]) -> list[Entry]:

@@ -238,6 +238,32 @@ def test_public_json_shows_a_restricted_briefing_by_its_marking_only(capsys, his
                                 {"id": None, "title": None, "marking": "TLP:AMBER", "change": "changed", "changes": []}]
 
 
+def test_a_public_record_does_not_name_a_restricted_one(tmp_path, capsys):
+    """A successor or a re-reported source above the marking is not named by the record shown."""
+    root = tmp_path / "team"
+    root.mkdir()
+    git(root, "init", "-q")
+    write(root, "sources/src-secret.txt", SECRET_TEXT)
+    write(root, "sources/src-secret.yaml", source_meta(SECRET_TEXT, marking="TLP:AMBER"))
+    write(root, "sources/src-b.txt", SOURCE_B)
+    write(root, "sources/src-b.yaml", source_meta(SOURCE_B))
+    write(root, "briefings/x.yaml", OLD_NAME)
+    write(root, "briefings/secret-successor.yaml", RESTRICTED)
+    base = commit(root, "one")
+    edit(root, "briefings/x.yaml", "status: published", "status: superseded\nsuperseded_by: secret-successor")
+    edit(root, "sources/src-b.yaml", "title: A source\n", "title: A source\nderived_from: [src-secret]\n")
+    code, out, _ = run(capsys, "diff", base, "--path", str(root), "--format", "json", "--max-marking", "TLP:CLEAR")
+    assert code == 0
+    found = json.loads(out)
+    assert found["briefings"][0]["changes"] == [
+        {"path": "status", "kind": "status", "from": "published", "to": "superseded"},
+        {"path": "superseded_by", "kind": "text", "from": None, "to": None}]
+    assert found["sources"][0]["changes"] == [{"path": "derived_from[0]", "kind": "item-added", "from": None,
+                                               "to": None}]
+    assert "secret" not in out
+    assert "secret-successor" in run(capsys, "diff", base, "--path", str(root), "--format", "json")[1]
+
+
 def test_a_briefing_citing_a_restricted_source_counts_as_restricted(tmp_path, capsys):
     """A public briefing that cites a TLP:AMBER source (a check error) leaks the source's words
     in its quotes: a public diff treats it as TLP:AMBER."""
