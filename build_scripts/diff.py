@@ -25,12 +25,16 @@ import dataclasses
 import datetime as dt
 import difflib
 import hashlib
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from . import gitrev
 from .gitrev import Revision
-from .model import (Actor, Alternative, Assumption, Briefing, Change as LineChange, Citation, Event, Judgment,
-                    Position, Question, Resolution, Source, TLP_ORDER, marking_rank)
+from .model import (LIKELIHOOD_BANDS, TLP_ORDER, Actor, Alternative, Assumption, Briefing, Change as LineChange,
+                    Citation, Event, Judgment, Position, Question, Resolution, Source, marking_rank)
 from .repo import Repository
+from .schema import ID_PATTERN
 
 KINDS = ("likelihood", "confidence", "marking", "status", "text", "citation-added", "citation-removed",
          "item-added", "item-removed")
@@ -89,7 +93,8 @@ class Diff:
 
 
 def _entry_dict(entry: Entry) -> dict[str, object]:
-    shown: dict[str, object] = {"id": None if entry.hidden else entry.id, "title": None if entry.hidden else entry.title,
+    shown: dict[str, object] = {"id": None if entry.hidden else entry.id,
+                                "title": None if entry.hidden else entry.title,
                                 "marking": entry.marking, "change": entry.change}
     if entry.renamed_from and not entry.hidden:
         shown["renamed_from"] = entry.renamed_from
@@ -356,7 +361,6 @@ def _similarity(one: object, other: object) -> float:
 
 # --- Output -----------------------------------------------------------------------------
 
-FORMATS = ("text", "markdown", "json")
 SHOWN_CHARS = 200  # of a text value in the text and markdown formats (JSON has it whole)
 _MOVED = ("likelihood", "confidence")
 _GROUPS = (("marking", "Marking"), ("status", "Status"), ("item-added", "Added"), ("item-removed", "Removed"),
@@ -438,14 +442,10 @@ def _md_citation(citation: dict) -> str:
 
 
 def _safe_id(value: object) -> bool:
-    from .schema import ID_PATTERN
-
     return isinstance(value, str) and ID_PATTERN.fullmatch(value) is not None
 
 
 def _md_term(change: Change, value: object) -> str:
-    from .model import LIKELIHOOD_BANDS
-
     if value is None:
         return "*none*"
     band = LIKELIHOOD_BANDS.get(str(value)) if change.kind == "likelihood" else None
@@ -497,7 +497,8 @@ def _md_briefing(entry: Entry) -> list[str]:
     lines = [f"#### {md(entry.title)}", "", f"`{entry.id}`: {what}"]
     record = entry.head or entry.base
     if entry.change != "changed":
-        lines[-1] += f" ({entry.marking}, {md(record.status)}, dated {md(_scalar(record.date))})"  # type: ignore[union-attr]
+        status, date = md(record.status), md(_scalar(record.date))  # type: ignore[union-attr]
+        lines[-1] += f" ({entry.marking}, {status}, dated {date})"
     lines.append("")
     for kind, label in _GROUPS:
         found = [c for c in entry.changes if c.kind == kind]
@@ -539,8 +540,6 @@ def _plain_text(value: object) -> str:
 
 def as_text(diff: Diff) -> str:
     """The diff for a terminal."""
-    from .model import LIKELIHOOD_BANDS
-
     head = diff.head.short if diff.head.commit else "the working tree"
     out = [f"Compared {diff.base.short} with {head}"
            + (f" (briefings and sources above {diff.max_marking} not shown)" if diff.max_marking else "")]
@@ -567,19 +566,15 @@ def as_text(diff: Diff) -> str:
     return "\n".join(out) + "\n"
 
 
-def run(root, base: str, head: str | None, fmt: str, max_marking: str | None) -> str:
-    """``briefings diff``: the output of comparing ``base`` with ``head`` (None: the working tree).
+def run(root: Path, base: str, head: str | None, fmt: str, max_marking: str | None) -> str:
+    """``briefings diff``: the output (``fmt``: text, markdown or json) of comparing ``base``
+    with ``head`` (None: the working tree) in the repository ``root``.
 
     Raises :class:`.gitrev.RevisionError` when it cannot compare them."""
-    import json
-    from pathlib import Path
-
-    from . import gitrev
-
-    root = Path(root)
     gitrev.require_git_repository(root)
     if max_marking is not None and max_marking not in TLP_ORDER:
-        raise gitrev.RevisionError(f"--max-marking {max_marking!r} is not a TLP label; use one of {', '.join(TLP_ORDER)}")
+        raise gitrev.RevisionError(f"--max-marking {max_marking!r} is not a TLP label; use one of "
+                                   f"{', '.join(TLP_ORDER)}")
     before = gitrev.resolve(root, base)
     after = gitrev.resolve(root, head) if head is not None else Revision("the working tree", None)
     if not (gitrev.has_records(root, before) or gitrev.has_records(root, after)):

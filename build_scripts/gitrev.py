@@ -77,9 +77,9 @@ def resolve(root: Path, name: str) -> Revision:
     done = _git(root, "rev-parse", "--verify", "--quiet", f"{name}^{{commit}}")
     commit = done.stdout.decode("ascii", "replace").strip()
     if done.returncode != 0 or not commit:
-        raise RevisionError(f"{name!r} is not a revision of the git repository in {root}; give a branch, tag or "
-                            "commit ('git log --oneline' lists commits; in a shallow clone, fetch the history first: "
-                            "git fetch --unshallow)")
+        raise RevisionError(f"{name!r} is not a revision of the git repository in {root.resolve()}; give a branch, "
+                            "tag or commit ('git log --oneline' lists commits; in a shallow clone, fetch the "
+                            "history first: git fetch --unshallow)")
     return Revision(name, commit)
 
 

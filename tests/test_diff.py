@@ -186,7 +186,8 @@ def test_json_from_base_to_head_is_exactly_the_changes(capsys, history):
         "base": history["base"], "head": history["head"],
         "briefings": [
             {"id": "b", "title": "EU and Korea", "marking": "TLP:CLEAR", "change": "changed", "changes": [
-                {"path": "key_judgments[ties-deepen].confidence", "kind": "confidence", "from": "low", "to": "moderate"},
+                {"path": "key_judgments[ties-deepen].confidence", "kind": "confidence", "from": "low",
+                 "to": "moderate"},
                 {"path": "key_judgments[ties-deepen].cites[1]", "kind": "citation-added", "from": None,
                  "to": {"source": "src-b", "lines": "2"}},
                 {"path": "open_questions[rok-lethal-aid-to-ukraine].likelihood", "kind": "likelihood",
@@ -275,7 +276,8 @@ def test_a_briefing_citing_a_restricted_source_counts_as_restricted(tmp_path, ca
     write(root, "briefings/x.yaml", OLD_NAME)
     base = commit(root, "one")
     edit(root, "briefings/x.yaml", "summary: Borrell tours the DMZ.\n", "summary: Borrell tours the DMZ.\ntimeline:\n"
-         f"  - event: {PLANTED} moves.\n    cites:\n      - source: src-secret\n        quote: channel reports movement\n")
+         f"  - event: {PLANTED} moves.\n    cites:\n      - source: src-secret\n"
+         "        quote: channel reports movement\n")
     code, out, _ = run(capsys, "diff", base, "--path", str(root), "--format", "json", "--max-marking", "TLP:CLEAR")
     assert code == 0
     assert json.loads(out)["briefings"] == [
@@ -492,3 +494,44 @@ def test_the_markdown_renders_as_text_only(capsys, history):
     html = markdown_it.MarkdownIt("commonmark").enable("table").render(out)
     assert "<img" not in html and "<script" not in html and "<a " not in html
     assert "Follow-up &lt;img src=x onerror=alert(1)&gt; [x](javascript:alert(1)) @\u200boctocat #\u200b1" in html
+
+
+def test_items_without_an_id_are_matched_by_content(tmp_path, capsys):
+    """A reordered list is no change, a reworded stance is one change, a new one is added; a
+    renamed file edited at once is still a rename; a briefing deleted is removed."""
+    root = tmp_path / "team"
+    root.mkdir()
+    git(root, "init", "-q")
+    for sid, text in (("src-a", SOURCE_A), ("src-b", SOURCE_B)):
+        write(root, f"sources/{sid}.txt", text)
+        write(root, f"sources/{sid}.yaml", source_meta(text))
+    two_events = BRIEFING + ('  - date: 2024-11-04\n    event: Talks open.\n    cites:\n      - source: src-b\n'
+                             '        lines: "1"\n')
+    write(root, "briefings/b.yaml", two_events)
+    write(root, "briefings/old-name.yaml", OLD_NAME)
+    write(root, "briefings/gone.yaml", GREEN)
+    base = commit(root, "one")
+    first, second = two_events.split("  - date: 2024-11-03\n")[1].split("  - date: 2024-11-04\n")
+    text = two_events.replace("  - date: 2024-11-03\n" + first + "  - date: 2024-11-04\n" + second,
+                              "  - date: 2024-11-04\n" + second + "  - date: 2024-11-03\n" + first)
+    text = text.replace("stance: Wants closer ties.", "stance: Wants much closer ties.")
+    text = text.replace("positions:\n", "positions:\n  - actor: josep-borrell\n    on: trade\n    stance: Wants a "
+                        "new trade deal signed soon.\n    cites:\n      - source: src-b\n        lines: \"1\"\n")
+    write(root, "briefings/b.yaml", text)
+    os.rename(root / "briefings/old-name.yaml", root / "briefings/dmz-visit.yaml")
+    edit(root, "briefings/dmz-visit.yaml", "summary: Borrell tours the DMZ.", "summary: Borrell tours the DMZ twice.")
+    (root / "briefings/gone.yaml").unlink()
+    code, out, _ = run(capsys, "diff", base, "--path", str(root), "--format", "json")
+    assert code == 0
+    assert json.loads(out)["briefings"] == [
+        {"id": "b", "title": "EU and Korea", "marking": "TLP:CLEAR", "change": "changed", "changes": [
+            {"path": "positions[0]", "kind": "item-added", "from": None, "to": "Wants a new trade deal signed soon."},
+            {"path": "positions[1].stance", "kind": "text", "from": "Wants closer ties.",
+             "to": "Wants much closer ties."}]},
+        {"id": "dmz-visit", "title": "The DMZ visit", "marking": "TLP:CLEAR", "change": "changed",
+         "renamed_from": "old-name", "changes": [
+             {"path": "summary", "kind": "text", "from": "Borrell tours the DMZ.",
+              "to": "Borrell tours the DMZ twice."}]},
+        {"id": "gone", "title": "Seoul's options", "marking": "TLP:GREEN", "change": "removed", "changes": []}]
+    out = run(capsys, "diff", base, "--path", str(root), "--format", "markdown")[1]
+    assert "`gone`: removed (TLP:GREEN, draft, dated 2024-11-04)" in out.splitlines()
