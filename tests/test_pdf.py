@@ -340,3 +340,34 @@ def test_an_incremental_pdf_build_equals_a_clean_one(example, capsys, tmp_path):
     assert not (site / "briefings" / DPRK).exists()
     build("--clean", "--site-dir", str(tmp_path / "clean2"))
     assert tree(site) == tree(tmp_path / "clean2")
+
+
+def test_a_stylesheet_weasyprint_cannot_use_stops_the_pdf(example, tmp_path, capsys):
+    folder = example.root / "templates" / "pdf"
+    (folder / "notes.txt").write_text("not a stylesheet\n", encoding="utf-8")
+    template = folder / "briefing.html.j2"
+    template.write_text(template.read_text(encoding="utf-8").replace(
+        '<link rel="stylesheet" href="briefing.css">', '<link rel="stylesheet" href="notes.txt">'), encoding="utf-8")
+    code, out, err = run(capsys, "pdf", EU, "--path", str(example.root), "-o", str(tmp_path / "x.pdf"))
+    assert (code, out) == (2, "")
+    assert err == (f"briefings: cannot make the PDF of '{EU}' from {folder}: Unsupported stylesheet type "
+                   f"text/plain for {(folder / 'notes.txt').as_uri()}\n")
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a_broken_pdf_template_is_named_by_its_file_and_line(example, tmp_path, capsys):
+    template = example.root / "templates" / "pdf" / "briefing.html.j2"
+    text = template.read_text(encoding="utf-8")
+    line = text[:text.index("<h1>")].count("\n") + 1
+    template.write_text(text.replace("<h1>{{ briefing.title }}</h1>", "<h1>{{ briefing.titel }}</h1>"),
+                        encoding="utf-8")
+    code, out, err = run(capsys, "pdf", EU, "--path", str(example.root), "-o", str(tmp_path / "x.pdf"))
+    assert (code, out) == (2, "")
+    assert err == (f"briefings: cannot render the PDF: templates/pdf/briefing.html.j2:{line}: "
+                   "'build_scripts.model.Briefing object' has no attribute 'titel'\n")
+    code, out, err = run(capsys, "build", str(example.root), "-q", "--pdf")
+    assert (code, out) == (1, "")
+    assert err == (f"briefings: the site was not built: cannot render the PDF: templates/pdf/briefing.html.j2:{line}: "
+                   "'build_scripts.model.Briefing object' has no attribute 'titel'; the previous site is unchanged\n")
+    assert not (example.root / "site").exists()
+    assert [p.name for p in example.root.iterdir() if p.name.startswith((".site", "site"))] == []  # (nor its staging)
