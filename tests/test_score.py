@@ -153,8 +153,8 @@ def test_the_track_record_page(repo):
     page = pages_of(repo)["track-record/index.md"]
     assert '<span class="brf-score__label">Team Brier score</span> <strong>0.2019</strong> over 1 question' in page
     assert ("<tr><td><a href=\"../questions/q/\">Will it happen?</a></td><td><span class=\"brf-badge brf-outcome "
-            "brf-outcome--no\">no</span></td><td><time datetime=\"2024-11-05\">2024-11-05</time></td><td><time "
-            "datetime=\"2024-11-08\">2024-11-08</time></td><td>3</td><td>2</td><td>0.2019</td></tr>") in page
+            "brf-outcome--no\">no</span></td><td>0.2019</td><td><time datetime=\"2024-11-05\">2024-11-05</time></td>"
+            "<td><time datetime=\"2024-11-08\">2024-11-08</time></td><td>3</td><td>2</td></tr>") in page
     assert "<tr><td>K. Analyst</td><td>0.2019</td><td>1</td></tr>" in page
     chart = page[page.index("<svg"):page.index("</svg>")]
     assert 'role="img"' in chart and "<title id=\"brf-calibration-title\">" in chart and "<script" not in chart
