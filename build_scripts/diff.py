@@ -26,6 +26,7 @@ import datetime as dt
 import difflib
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +35,6 @@ from .gitrev import Revision
 from .model import (LIKELIHOOD_BANDS, TLP_ORDER, Actor, Alternative, Assumption, Briefing, Change as LineChange,
                     Citation, Event, Judgment, Position, Question, Resolution, Source, marking_rank)
 from .repo import Repository
-from .schema import ID_PATTERN
 
 KINDS = ("likelihood", "confidence", "marking", "status", "text", "citation-added", "citation-removed",
          "item-added", "item-removed")
@@ -412,6 +412,7 @@ def _moves(diff: Diff) -> list[tuple[Entry, Change]]:
 _MD_ESCAPES = {c: f"&#{ord(c)};" for c in "\\`*_[]()!|~<>&:$={}"}
 _MD_ESCAPES.update({"@": "&#64;&#8203;", "#": "&#35;&#8203;"})
 _MD_TABLE = str.maketrans(_MD_ESCAPES)
+_CODE = re.compile(r"[A-Za-z0-9_.\[\]-]+")
 
 
 def md(value: object) -> str:
@@ -437,12 +438,13 @@ def _visible(char: str) -> str:
 def _md_citation(citation: dict) -> str:
     where = "".join(f", {k} {md(citation[k])}" for k in ("lines", "page") if k in citation)
     quote = f": “{md(citation['quote'])}”" if "quote" in citation else ""
-    return f"`{citation['source']}`{where}{quote}" if _safe_id(citation["source"]) \
-        else f"{md(citation['source'])}{where}{quote}"
+    return f"{_code(str(citation['source']))}{where}{quote}"
 
 
-def _safe_id(value: object) -> bool:
-    return isinstance(value, str) and ID_PATTERN.fullmatch(value) is not None
+def _code(value: str) -> str:
+    """An id or path as code; one with any other character (it cannot have: ids are checked
+    when loaded) as text."""
+    return f"`{value}`" if _CODE.fullmatch(value) else md(value)
 
 
 def _md_term(change: Change, value: object) -> str:
@@ -455,7 +457,7 @@ def _md_term(change: Change, value: object) -> str:
 def _md_name(entry: Entry, kind: str) -> str:
     if entry.hidden:
         return f"A {entry.marking} {kind} (not shown: above the marking of this report)"
-    return f"{md(entry.title)} (`{entry.id}`)"
+    return f"{md(entry.title)} ({_code(entry.id)})"
 
 
 def as_markdown(diff: Diff) -> str:
@@ -476,7 +478,7 @@ def as_markdown(diff: Diff) -> str:
     moves = _moves(diff)
     if moves:
         out += ["### Judgments that moved", ""]
-        out += [f"- {_md_name(e, 'briefing')} · `{c.path}`: {_md_term(c, c.before)} → {_md_term(c, c.after)}"
+        out += [f"- {_md_name(e, 'briefing')} · {_code(c.path)}: {_md_term(c, c.before)} → {_md_term(c, c.after)}"
                 for e, c in moves]
         out.append("")
     if diff.briefings:
@@ -493,8 +495,8 @@ def as_markdown(diff: Diff) -> str:
 def _md_briefing(entry: Entry) -> list[str]:
     if entry.hidden:
         return [f"- A {entry.marking} briefing was {entry.change} (not shown: above the marking of this report)", ""]
-    what = f"renamed from `{entry.renamed_from}`" if entry.renamed_from else entry.change
-    lines = [f"#### {md(entry.title)}", "", f"`{entry.id}`: {what}"]
+    what = f"renamed from {_code(entry.renamed_from)}" if entry.renamed_from else entry.change
+    lines = [f"#### {md(entry.title)}", "", f"{_code(entry.id)}: {what}"]
     record = entry.head or entry.base
     if entry.change != "changed":
         status, date = md(record.status), md(_scalar(record.date))  # type: ignore[union-attr]
@@ -508,9 +510,9 @@ def _md_briefing(entry: Entry) -> list[str]:
         for c in found:
             if kind in ("text", "status", "marking"):
                 before, after = excerpts(c)
-                lines.append(f"  - `{c.path}`: {md(before)} → {md(after)}")
+                lines.append(f"  - {_code(c.path)}: {md(before)} → {md(after)}")
             else:
-                lines.append(f"  - `{c.path}`: {md(c.after if c.before is None else c.before)}")
+                lines.append(f"  - {_code(c.path)}: {md(c.after if c.before is None else c.before)}")
     if any(c.kind not in _MOVED for c in entry.changes):
         lines.append("")
     return lines
@@ -522,7 +524,7 @@ def _md_source(entry: Entry) -> str:
     line = f"- {_md_name(entry, 'source')}: {entry.change}"
     if entry.change != "changed":
         return line + f" ({entry.marking})"
-    parts = ["the archived text changed" if c.path == "text" else f"`{c.path}` {md(c.before)} → {md(c.after)}"
+    parts = ["the archived text changed" if c.path == "text" else f"{_code(c.path)} {md(c.before)} → {md(c.after)}"
              for c in entry.changes]
     return line + ": " + "; ".join(parts)
 
