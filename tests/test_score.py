@@ -357,3 +357,26 @@ def test_the_worked_example_s_pages_match_their_golden_files(path, tmp_path):
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_text(pages[path], encoding="utf-8")
     assert pages[path] == golden.read_text(encoding="utf-8"), f"{path} differs (UPDATE_GOLDEN=1 to accept)"
+
+
+def test_dates_too_close_to_label_are_ticked_not_labelled():
+    import datetime as dt
+    import re
+
+    from build_scripts import charts
+    from build_scripts.model import Resolution
+
+    start = dt.date(2025, 1, 1)
+    terms = ["unlikely", "likely"]
+    line = score.Line("q", "Q?", [score.Assessment(start + dt.timedelta(days=n), terms[n % 2], None)
+                                  for n in range(12)],
+                      Resolution(loc=None, date=start + dt.timedelta(days=12), outcome="yes"))
+    svg = str(charts.estimate_chart(line))
+    assert svg.count('class="brf-chart__axis"') == 13  # every assessment and the resolution ticked
+    labels = re.findall(r'<text class="brf-chart__tick" x="([\d.]+)" y="235" text-anchor="(\w+)">([\d-]+)</text>', svg)
+    assert [date for _, _, date in labels] == ["2025-01-01", "2025-01-04", "2025-01-06", "2025-01-08",
+                                               "2025-01-10", "2025-01-13"]
+    extents = [{"start": (x, x + 66), "end": (x - 66, x), "middle": (x - 33, x + 33)}[anchor]
+               for x, anchor in ((float(x), anchor) for x, anchor, _ in labels)]
+    assert all(b[0] - a[1] >= 12 for a, b in zip(extents, extents[1:]))  # none overlaps the next
+    assert extents[0][0] >= 0 and extents[-1][1] <= charts.WIDTH
