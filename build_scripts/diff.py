@@ -34,6 +34,8 @@ from . import gitrev
 from .gitrev import Revision
 from .model import (LIKELIHOOD_BANDS, TLP_ORDER, Actor, Alternative, Assumption, Briefing, Change as LineChange,
                     Citation, Event, Judgment, Position, Question, Resolution, Source, marking_rank)
+from .pipeline import paused_gc
+from .records import Stored
 from .repo import Repository
 
 KINDS = ("likelihood", "confidence", "marking", "status", "text", "citation-added", "citation-removed",
@@ -169,6 +171,8 @@ def _briefing_rank(briefing: Briefing, repo: Repository) -> int:
 
 def _briefing_entry(before: Briefing | None, after: Briefing | None, base_repo: Repository,
                     head_repo: Repository, ceiling: int) -> Entry | None:
+    if before is after:  # (the same bytes: one record, loaded once)
+        return None
     changes = _compare_record(before, after, "") if before and after else []
     renamed = before.id if before and after and before.id != after.id else None
     if before and after and not changes and not renamed:
@@ -191,6 +195,8 @@ _SOURCE_FIELDS = ("title", "published", "publisher", "url", "retrieved", "langua
 
 def _source_entry(before: Source | None, after: Source | None, ceiling: int) -> Entry | None:
     changes: list[Change] = []
+    if before is after:
+        return None
     if before and after:
         for name in _SOURCE_FIELDS:
             changes += _compare_value(getattr(before, name), getattr(after, name), name)
@@ -582,7 +588,13 @@ def run(root: Path, base: str, head: str | None, fmt: str, max_marking: str | No
     if not (gitrev.has_records(root, before) or gitrev.has_records(root, after)):
         raise gitrev.RevisionError(f"{root} is not a briefing repository: it has no briefings/ or sources/ folder in "
                                    "either revision; give the repository's folder with --path")
-    diff = compare(gitrev.load_revision(root, before), gitrev.load_revision(root, after), before, after, max_marking)
+    with paused_gc():
+        stored = Stored(root)  # (the checker's records cache, read only: its records of unchanged files)
+        try:
+            repos = [gitrev.load_revision(root, revision, stored) for revision in (before, after)]
+        finally:
+            stored.close()
+    diff = compare(*repos, before, after, max_marking)
     if fmt == "json":
         return json.dumps(diff.as_dict(), ensure_ascii=False, indent=2) + "\n"
     return as_markdown(diff) if fmt == "markdown" else as_text(diff)

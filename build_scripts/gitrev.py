@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .diagnostics import Severity
 from .load import MAX_FILE_BYTES
-from .repo import MAX_SOURCE_BYTES, Repository, load_repository
+from .repo import MAX_SOURCE_BYTES, LoadCache, Repository, load_repository
 from .schema import ID_PATTERN
 
 FOLDERS = ("briefings", "sources")
@@ -91,23 +91,27 @@ def has_records(root: Path, revision: Revision) -> bool:
     return done.returncode == 0 and bool(done.stdout.strip())
 
 
-def load_revision(root: Path, revision: Revision) -> Repository:
+def load_revision(root: Path, revision: Revision, cache: LoadCache | None = None) -> Repository:
     """The records of ``root`` at ``revision`` (the working tree as it is on disk when it has
     no commit), loaded by the checker's loader. Raises :class:`RevisionError` when a file of
-    a briefing or source does not load, naming the file and line."""
+    a briefing or source does not load, naming the file and line.
+
+    With ``cache`` (one for both revisions), a file whose bytes are those of a file of the
+    same name loaded before is not parsed again: both revisions then hold the same record."""
     if revision.commit is None:
         for name in FOLDERS:
             if (root / name).is_symlink() and not (root / name).resolve().is_relative_to(root.resolve()):
                 raise RevisionError(_linked_folder(name, "in the working tree"))
-        repo = load_repository(root)
+        repo = load_repository(root, cache)
     else:
         folder = Path(tempfile.mkdtemp(prefix="briefings-diff-"))
         try:
             _materialise(root, revision.commit, folder)
-            repo = load_repository(folder)
+            repo = load_repository(folder, cache)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         repo.root = root.resolve()
+    repo.loaded = None  # (the cache belongs to the comparison)
     _require_loaded(repo, revision)
     return repo
 
