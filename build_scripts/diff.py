@@ -57,6 +57,8 @@ class Change:
     kind: str
     before: object = None
     after: object = None
+    #: of a moved likelihood or confidence: the judgment or question it is of (for the reader)
+    subject: str | None = field(default=None, compare=False)
 
     def as_dict(self) -> dict[str, object]:
         return {"path": self.path, "kind": self.kind, "from": self.before, "to": self.after}
@@ -243,7 +245,10 @@ def _join(path: str, name: str) -> str:
 def _compare_record(before: object, after: object, path: str) -> list[Change]:
     changes: list[Change] = []
     for name in _fields(after):
-        changes += _compare_value(getattr(before, name), getattr(after, name), _join(path, name))
+        found = _compare_value(getattr(before, name), getattr(after, name), _join(path, name))
+        if name in _MOVED and type(after) in _MAIN:
+            found = [dataclasses.replace(c, subject=str(main_text(after))) for c in found]
+        changes += found
     return changes
 
 
@@ -408,7 +413,7 @@ def _moves(diff: Diff) -> list[tuple[Entry, Change]]:
                 if q.change is not None and q.likelihood and q.change.from_ != q.likelihood:
                     label = q.id or i
                     found.append((entry, Change(f"open_questions[{label}].likelihood", "likelihood",
-                                                q.change.from_, q.likelihood)))
+                                                q.change.from_, q.likelihood, q.question)))
     return found
 
 
@@ -484,8 +489,8 @@ def as_markdown(diff: Diff) -> str:
     moves = _moves(diff)
     if moves:
         out += ["### Judgments that moved", ""]
-        out += [f"- {_md_name(e, 'briefing')} · {_code(c.path)}: {_md_term(c, c.before)} → {_md_term(c, c.after)}"
-                for e, c in moves]
+        out += [f"- {_md_name(e, 'briefing')} · {_code(c.path)}" + (f" ({md(c.subject)})" if c.subject else "")
+                + f": {_md_term(c, c.before)} → {_md_term(c, c.after)}" for e, c in moves]
         out.append("")
     if diff.briefings:
         out += ["### Briefings", ""]

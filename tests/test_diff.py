@@ -300,8 +300,8 @@ def test_markdown_for_a_pull_request_matches_its_golden_file(capsys, history):
     lines = out.splitlines()
     # The lowered marking comes first, then the moved judgments, then the briefings.
     assert lines.index("> [!WARNING]") < lines.index("### Judgments that moved") < lines.index("### Briefings")
-    assert ("- EU and Korea (`b`) · `open_questions[rok-lethal-aid-to-ukraine].likelihood`: **unlikely** (20-45%) → "
-            "**roughly even chance** (45-55%)") in lines
+    assert ("- EU and Korea (`b`) · `open_questions[rok-lethal-aid-to-ukraine].likelihood` (Will South Korea supply "
+            "weapons to Ukraine?): **unlikely** (20-45%) → **roughly even chance** (45-55%)") in lines
     assert "> - Seoul's options (`green`): TLP:GREEN → TLP:CLEAR" in lines
 
 

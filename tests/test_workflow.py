@@ -225,7 +225,8 @@ def test_diff_step_on_a_pull_request_of_the_example(example, workflow):
     summary = (root / "summary.md").read_text(encoding="utf-8")
     assert summary == (root / "briefings-diff.md").read_text(encoding="utf-8")
     assert summary.startswith("<!-- briefings-diff -->\n## What changed in the briefings\n")
-    moved = "`open_questions[rok-lethal-aid-to-ukraine].likelihood`: **unlikely** (20-45%) → **very unlikely** (5-20%)"
+    moved = ("`open_questions[rok-lethal-aid-to-ukraine].likelihood` (Will South Korea supply weapons to Ukraine?): "
+             "**unlikely** (20-45%) → **very unlikely** (5-20%)")
     assert moved in summary
     assert "- A TLP:AMBER briefing was changed (not shown: above the marking of this report)" in summary
     assert "Restricted retitling" not in summary and "dprk-russia" not in summary and title not in summary
