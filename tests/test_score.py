@@ -182,7 +182,8 @@ def test_nothing_scored_yet(repo):
 # --- The estimate over time on a question's page ------------------------------------------
 
 def chart_of(page: str, name: str = "estimate") -> str:
-    return page[page.index(f'<svg class="brf-chart brf-chart--{name}"'):page.index("</svg>") + len("</svg>")]
+    start = page.index(f'<svg class="brf-chart brf-chart--{name}"')
+    return page[start:page.index("</svg>", start) + len("</svg>")]
 
 
 def test_the_question_page_charts_what_the_score_counts(repo):
@@ -380,3 +381,34 @@ def test_dates_too_close_to_label_are_ticked_not_labelled():
                for x, anchor in ((float(x), anchor) for x, anchor, _ in labels)]
     assert all(b[0] - a[1] >= 12 for a, b in zip(extents, extents[1:]))  # none overlaps the next
     assert extents[0][0] >= 0 and extents[-1][1] <= charts.WIDTH
+
+
+def test_a_public_build_s_pages_score_and_chart_only_what_it_publishes(repo, tmp_path):
+    import shutil
+
+    from build_scripts.cli import main
+
+    spec_example(repo)
+    assess(repo, "secret", "2024-11-07", "almost certain", authors="[S. Secret]",
+           extra="    change:\n      from: roughly even chance\n      reason: Secret.\n")
+    path = repo.root / "briefings/secret.yaml"
+    path.write_text(path.read_text().replace("TLP:CLEAR", "TLP:AMBER"))
+    assess(repo, "d3", "2024-11-08", "roughly even chance",  # back from the secret line, which a build checks too
+           extra="    change:\n      from: almost certain\n      reason: Back.\n" + RESOLVED.format(date="2024-11-08",
+                                                                                              outcome="no"))
+    shutil.copytree(ROOT / "templates", repo.root / "templates")
+    shutil.copy(ROOT / "mkdocs.yml", repo.root / "mkdocs.yml")
+    built = {}
+    for marking in ("TLP:CLEAR", "TLP:RED"):
+        site = tmp_path / marking.replace(":", "-")
+        assert main(["build", str(repo.root), "-q", "--max-marking", marking, "--site-dir", str(site)]) == 0
+        built[marking] = {name: (site / name / "index.html").read_text(encoding="utf-8")
+                          for name in ("track-record", "questions/q")}
+    public, full = built["TLP:CLEAR"], built["TLP:RED"]
+    assert "<strong>0.2019</strong>" in public["track-record"] and "S. Secret" not in public["track-record"]
+    assert "<strong>0.4322</strong>" in full["track-record"] and "<td>S. Secret</td>" in full["track-record"]
+    assert "<td>almost certain</td><td>95-99%</td><td>0</td><td>-</td>" in public["track-record"]
+    assert chart_of(public["questions/q"]).count('class="brf-chart__dot"') == 2
+    assert "almost certain" not in chart_of(public["questions/q"])
+    assert "<strong>0.2019</strong>" in public["questions/q"]
+    assert chart_of(full["questions/q"]).count('class="brf-chart__dot"') == 3
