@@ -5,7 +5,8 @@ the data its site page shows (:func:`.render.plan_pages`: its numbered citations
 successor, the sources the build publishes), with the same sanitising Markdown conversion
 (the ``md`` and ``mdi`` filters of :func:`.render.environment`). The TLP label of the
 briefing heads and foots every page (FIRST TLP 2.0), citations are numbered endnotes, and
-the document's metadata carries its title, authors and marking.
+the document's metadata carries its title, authors and marking. The PDF is tagged (its
+headings, lists and tables marked for screen readers).
 
 The PDF loads nothing from the network: every URL WeasyPrint asks for goes through
 :class:`LocalFiles`, which hands it only files of the PDF templates' folder and of the
@@ -144,7 +145,7 @@ class PdfRenderer:
             try:
                 document = weasyprint.HTML(string=page, base_url=self.folder.resolve().as_uri() + "/",
                                            url_fetcher=fetcher).render()
-                data = document.write_pdf(pdf_identifier=identifier(page))
+                data = document.write_pdf(pdf_identifier=identifier(page), pdf_tags=True)
             except weasyprint.urls.FatalURLFetchingError as exc:
                 raise PdfError(str(exc.__cause__ or exc)) from None
         if failed:

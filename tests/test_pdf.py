@@ -119,6 +119,7 @@ def test_the_metadata_carry_the_title_the_authors_and_the_marking(made):
     assert info["Subject"] == f"TLP:AMBER: Shipments through the {SECRET} channel"
     assert info["Keywords"] == f"TLP:AMBER, {SECRET}tag, korea"
     assert info["CreationDate"] == info["ModDate"] == "2024-11-06T00:00:00Z"  # the briefing's date
+    assert info["Tagged"] == "yes"  # (its structure, for screen readers)
 
 
 def test_the_fonts_are_embedded(made):
