@@ -521,8 +521,16 @@ def test_items_without_an_id_are_matched_by_content(tmp_path, capsys):
     os.rename(root / "briefings/old-name.yaml", root / "briefings/dmz-visit.yaml")
     edit(root, "briefings/dmz-visit.yaml", "summary: Borrell tours the DMZ.", "summary: Borrell tours the DMZ twice.")
     (root / "briefings/gone.yaml").unlink()
+    new_text = SOURCE_B + "A line added on a second capture.\n"
+    write(root, "sources/src-b.txt", new_text)
+    write(root, "sources/src-b.yaml", source_meta(new_text))
     code, out, _ = run(capsys, "diff", base, "--path", str(root), "--format", "json")
     assert code == 0
+    digests = [hashlib.sha256(t.encode()).hexdigest() for t in (SOURCE_B, new_text)]
+    assert json.loads(out)["sources"] == [{"id": "src-b", "title": "A source", "marking": "TLP:CLEAR",
+                                           "change": "changed", "changes": [
+        {"path": "sha256", "kind": "text", "from": digests[0], "to": digests[1]},
+        {"path": "text", "kind": "text", "from": digests[0], "to": digests[1]}]}]
     assert json.loads(out)["briefings"] == [
         {"id": "b", "title": "EU and Korea", "marking": "TLP:CLEAR", "change": "changed", "changes": [
             {"path": "positions[0]", "kind": "item-added", "from": None, "to": "Wants a new trade deal signed soon."},
@@ -535,3 +543,5 @@ def test_items_without_an_id_are_matched_by_content(tmp_path, capsys):
         {"id": "gone", "title": "Seoul's options", "marking": "TLP:GREEN", "change": "removed", "changes": []}]
     out = run(capsys, "diff", base, "--path", str(root), "--format", "markdown")[1]
     assert "`gone`: removed (TLP:GREEN, draft, dated 2024-11-04)" in out.splitlines()
+    assert (f"- A source (`src-b`): changed: `sha256` {digests[0]} → {digests[1]}; the archived text changed"
+            in out.splitlines())
