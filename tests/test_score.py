@@ -412,3 +412,14 @@ def test_a_public_build_s_pages_score_and_chart_only_what_it_publishes(repo, tmp
     assert "almost certain" not in chart_of(public["questions/q"])
     assert "<strong>0.2019</strong>" in public["questions/q"]
     assert chart_of(full["questions/q"]).count('class="brf-chart__dot"') == 3
+
+
+def test_an_annulled_question_is_charted_to_its_annulment_without_an_outcome(repo):
+    assess(repo, "a0", "2024-11-05", "likely", qid="gone")
+    assess(repo, "a1", "2024-11-07", "likely", qid="gone", extra=RESOLVED.format(date="2024-11-07", outcome="annulled"))
+    page = pages_of(repo)["questions/gone.md"]
+    chart = chart_of(page)
+    assert '<text class="brf-chart__resolution-label" x="610" y="16" text-anchor="end">annulled, 2024-11-07</text>' \
+        in chart
+    assert "brf-chart__outcome" not in chart and chart.count('class="brf-chart__dot"') == 1
+    assert '<td colspan="2">annulled</td>' in page and "Brier score" not in page
