@@ -29,8 +29,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import NamedTuple
 
-import jinja2
-
 from .index import SiteIndex
 from .render import PagePlan, Utf8Loader, environment, plan_pages, template_failure, to_root
 

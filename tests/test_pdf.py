@@ -329,8 +329,11 @@ def test_an_incremental_pdf_build_equals_a_clean_one(example, capsys, tmp_path):
 
     build()
     kept = {b: os.stat(site / "briefings" / b / f"{b}.pdf").st_ino for b in (EU, DPRK)}
+    before = tree(site)
+    shutil.copytree(site, tmp_path / "previous", copy_function=os.link)  # the files the next build starts from
     edit_briefing(root)  # the DPRK briefing's summary
     build()
+    assert tree(tmp_path / "previous") == before  # nothing was written into the previous site's files
     assert os.stat(site / "briefings" / EU / f"{EU}.pdf").st_ino == kept[EU]  # not written again
     assert os.stat(site / "briefings" / DPRK / f"{DPRK}.pdf").st_ino != kept[DPRK]
     assert "An edited first sentence." in pdftotext(site / "briefings" / DPRK / f"{DPRK}.pdf")
