@@ -146,7 +146,8 @@ def test_review_job_diffs_and_builds_the_public_site_of_a_pull_request(workflow)
     diff = next(s for s in steps(workflow, "review") if s.get("id") == "diff")
     assert 'briefings diff HEAD^1 --format markdown --max-marking "$PUBLIC_MARKING"' in diff["run"]
     assert review["outputs"] == {"diff": "${{ steps.diff.outcome }}"}
-    assert 'briefings build --max-marking "$PUBLIC_MARKING" --site-dir public-site' in runs(workflow, "review")
+    assert 'briefings build --max-marking "$PUBLIC_MARKING" --site-dir public-site --format text' in runs(
+        workflow, "review")
     uploads = [s["with"] for s in steps(workflow, "review") if s.get("uses", "").startswith("actions/upload-artifact@")]
     assert [(u["name"], u["path"]) for u in uploads] == [("briefings-diff", "briefings-diff.md"),
                                                         ("public-site-preview", "public-site")]
@@ -212,9 +213,9 @@ def test_diff_step_on_a_pull_request_of_the_example(example, workflow):
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "base")
     text = eu.read_text(encoding="utf-8")
-    assert "    status: open\n    likelihood: unlikely\n" in text
-    eu.write_text(text.replace("    status: open\n    likelihood: unlikely\n",
-                               "    status: open\n    likelihood: very unlikely\n", 1), encoding="utf-8")
+    assert "    likelihood: unlikely\n    confidence: low\n    criteria:" in text
+    eu.write_text(text.replace("    likelihood: unlikely\n    confidence: low\n    criteria:",
+                               "    likelihood: unlikely\n    confidence: moderate\n    criteria:", 1), encoding="utf-8")
     title = "North Korea and Russia move from alignment to wartime alliance"
     dprk.write_text(dprk.read_text(encoding="utf-8").replace(title, "Restricted retitling"), encoding="utf-8")
     git(root, "commit", "-q", "-am", "the pull request")
@@ -225,11 +226,20 @@ def test_diff_step_on_a_pull_request_of_the_example(example, workflow):
     summary = (root / "summary.md").read_text(encoding="utf-8")
     assert summary == (root / "briefings-diff.md").read_text(encoding="utf-8")
     assert summary.startswith("<!-- briefings-diff -->\n## What changed in the briefings\n")
-    moved = ("`open_questions[rok-lethal-aid-to-ukraine].likelihood` (Will South Korea supply weapons to Ukraine?): "
-             "**unlikely** (20-45%) → **very unlikely** (5-20%)")
+    moved = ("`open_questions[rok-lethal-aid-to-ukraine].confidence` (Will South Korea supply weapons to Ukraine?): "
+             "**low** → **moderate**")
     assert moved in summary
     assert "- A TLP:AMBER briefing was changed (not shown: above the marking of this report)" in summary
     assert "Restricted retitling" not in summary and "dprk-russia" not in summary and title not in summary
+    # The preview the job uploads: the public site of the pull request.
+    build = next(r for r in runs(workflow, "review") if r.startswith("briefings build"))
+    done = run_step(f"export PUBLIC_MARKING='{marking}'\n{build}", root)
+    assert done.returncode == 0, done.stderr
+    site = root / "public-site"
+    assert (site / "briefings" / "eu-rok-security-dialogue-2024-11" / "index.html").is_file()
+    assert not (site / "briefings" / "dprk-russia-alignment-2024-11").exists()
+    assert not any("Restricted retitling" in p.read_text(encoding="utf-8", errors="replace")
+                   for p in site.rglob("*.html"))
 
 
 FAKE_GH = """#!/bin/bash
