@@ -243,7 +243,8 @@ def output_target(root: Path, output: Path | None, briefing_id: str) -> Path:
                            f"{'the records' if name in ('briefings', 'sources') else 'what the site is made of'}; "
                            "write the PDF elsewhere (-o FILE)")
     if target.is_symlink() or (target.exists() and not target.is_file()):
-        raise PdfError(f"cannot write {target}: it exists and is not a regular file; name another file with -o")
+        what = "a symbolic link" if target.is_symlink() else "not a regular file"
+        raise PdfError(f"cannot write {target}: it is {what}, which is not replaced; name another file with -o")
     if target.exists():
         try:
             with target.open("rb") as existing:

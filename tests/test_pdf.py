@@ -375,3 +375,15 @@ def test_a_broken_pdf_template_is_named_by_its_file_and_line(example, tmp_path, 
                    "'build_scripts.model.Briefing object' has no attribute 'titel'; the previous site is unchanged\n")
     assert not (example.root / "site").exists()
     assert [p.name for p in example.root.iterdir() if p.name.startswith((".site", "site"))] == []  # (nor its staging)
+
+
+def test_a_symbolic_link_is_not_written_through(example, tmp_path, capsys):
+    mine = tmp_path / "mine.txt"
+    mine.write_text("kept\n", encoding="utf-8")
+    link = tmp_path / "link.pdf"
+    link.symlink_to(mine)
+    code, out, err = run(capsys, "pdf", EU, "--path", str(example.root), "-o", str(link))
+    assert (code, out) == (2, "")
+    assert err == (f"briefings: cannot write {link}: it is a symbolic link, which is not replaced; "
+                   "name another file with -o\n")
+    assert link.is_symlink() and mine.read_text(encoding="utf-8") == "kept\n"
