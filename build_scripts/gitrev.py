@@ -45,9 +45,9 @@ class Revision:
         return self.commit[:12] if self.commit else "the working tree"
 
 
-def _git(root: Path, *args: str, data: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     try:
-        return subprocess.run(["git", "-C", str(root), *args], input=data, capture_output=True,
+        return subprocess.run(["git", "-C", str(root), *args], stdin=subprocess.DEVNULL, capture_output=True,
                               env={**os.environ, **_ENV}, timeout=600)
     except FileNotFoundError:
         raise RevisionError("git is not installed: install git to compare revisions") from None
