@@ -294,7 +294,6 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
 
         for uri, path in published(self.index.sources.values(), self.root):
             self._add(files, config, _OriginalFile.generated(config, uri, abs_src_path=str(path)))
-        self._add(files, config, feed_file(config, self.index))  # feed.xml (see :mod:`.feed`)
         preview, first_pass = self.preview, None
         if preview is not None:
             self.previous, self.previous_nav = preview.built, preview.nav
@@ -338,6 +337,9 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
                 page.update_date = str(plan.updated)
             self.pages[plan.path] = page
         keys.done()
+        unchanged = {path for path, page in self.pages.items()  # (their records are the previous build's)
+                     if page.previous is not None and page.depends is not None and page.depends == page.previous.depends}
+        self._add(files, config, feed_file(config, self.index, unchanged))  # feed.xml (see :mod:`.feed`)
         self.progress.set_total(len(files.documentation_pages()))
         return files
 

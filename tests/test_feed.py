@@ -181,3 +181,25 @@ def test_a_repository_without_published_briefings_has_an_empty_feed(repo):
     parsed = feedparser.parse(feed_xml(build_index(load_repository(repo.root)), "Briefings"))
     assert not parsed.bozo and parsed.entries == []
     assert parsed.feed.updated == "1970-01-01T00:00:00+00:00"
+
+
+def test_an_incremental_build_converts_only_the_summaries_that_changed(example, capsys, tmp_path, monkeypatch):
+    from build_scripts import feed, render
+
+    (example.root / "briefings" / "unrelated-2024-10.yaml").write_text(
+        "title: An unrelated note\ndate: 2024-10-01\nstatus: published\nmarking: TLP:CLEAR\n"
+        "authors: [K. Analyst]\nsummary: An **unrelated** note.\n", encoding="utf-8")
+    build(capsys, example.root)
+    path = example.root / "briefings" / f"{EU}.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("summary: |\n", "summary: |\n  A new first line.\n", 1),
+                    encoding="utf-8")
+    converted = []
+    monkeypatch.setattr(feed, "markdown_block", lambda text: converted.append(text) or render.markdown_block(text))
+    site = build(capsys, example.root)
+    # the unrelated briefing's summary comes from the last feed (the other's page shows the edited one's question)
+    assert "A new first line.\n" in [text.split("EU High")[0] for text in converted]
+    assert "An **unrelated** note." not in converted and len(converted) == 2
+    monkeypatch.undo()
+    clean = build(capsys, example.root, "--clean", "--site-dir", str(tmp_path / "clean"))
+    assert (site / "feed.xml").read_bytes() == (clean / "feed.xml").read_bytes()
+    assert "<p>A new first line." in feedparser.parse((site / "feed.xml").read_bytes()).entries[1].summary
