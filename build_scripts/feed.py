@@ -43,9 +43,10 @@ def published(index: SiteIndex) -> list[Briefing]:
 
 def feed_xml(index: SiteIndex, site_name: str, site_url: str | None = None,
              directory_urls: bool = True, description: str | None = None,
-             summaries: Mapping[str, str] | None = None) -> bytes:
+             summaries: Mapping[str, str] | None = None, language: str = "en") -> bytes:
     """The Atom feed of the published briefings of ``index`` (UTF-8 XML). ``summaries``:
-    by briefing id, the HTML of summaries known already (see :func:`previous_summaries`)."""
+    by briefing id, the HTML of summaries known already (see :func:`previous_summaries`);
+    ``language``: the feed's ``xml:lang`` (the theme's language)."""
     from feedgen.feed import FeedGenerator
 
     entries = published(index)
@@ -59,7 +60,7 @@ def feed_xml(index: SiteIndex, site_name: str, site_url: str | None = None,
     feed.link(href=base + FEED, rel="self", type="application/atom+xml")
     feed.link(href=base or "./", rel="alternate", type="text/html")
     feed.generator("briefings", version=__version__)
-    feed.language("en")
+    feed.language(_xml(language))
     feed.updated(_time(entries[0].date if entries else None))
     for briefing in entries:
         entry = feed.add_entry(order="append")
@@ -90,7 +91,7 @@ def feed_file(config, index: SiteIndex, unchanged: Collection[str] = ()):
     ids = [b.id for b in published(index) if f"briefings/{b.id}.md" in unchanged]
     known = previous_summaries(Path(config.site_dir) / FEED, config.site_name, ids) if ids else {}
     content = feed_xml(index, config.site_name, config.site_url, config.use_directory_urls,
-                       config.site_description, known)
+                       config.site_description, known, config.theme.get("language") or "en")
     return File.generated(config, FEED, content=content)
 
 
