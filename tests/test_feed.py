@@ -203,3 +203,15 @@ def test_an_incremental_build_converts_only_the_summaries_that_changed(example, 
     clean = build(capsys, example.root, "--clean", "--site-dir", str(tmp_path / "clean"))
     assert (site / "feed.xml").read_bytes() == (clean / "feed.xml").read_bytes()
     assert "<p>A new first line." in feedparser.parse((site / "feed.xml").read_bytes()).entries[1].summary
+
+
+def test_a_superseded_briefing_leaves_the_feed_for_its_successor(repo):
+    path = repo.root / "briefings" / "b.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("status: published", "status: superseded\n"
+                                                             "superseded_by: b-update"), encoding="utf-8")
+    repo.write("briefings/b-update.yaml", "title: EU and Korea, updated\ndate: 2024-11-05\nstatus: published\n"
+               "marking: TLP:GREEN\nauthors: [K. Analyst]\nsummary: Borrell left Seoul.\n")
+    assert [d.code for d in repo.check().diagnostics] == []
+    parsed = feedparser.parse(feed_xml(build_index(load_repository(repo.root)), "Briefings"))
+    assert [(e.title, e.link, e.tags[0].term) for e in parsed.entries] == [
+        ("EU and Korea, updated", "briefings/b-update/", "TLP:GREEN")]
