@@ -289,3 +289,15 @@ def test_an_empty_repository_exports_an_empty_bundle(team, capsys):
     text = export(capsys, team)
     assert json.loads(text) == {"type": "bundle", "id": stix.stix_id("bundle", "empty")}
     warnings(text)
+
+
+def test_a_report_with_neither_notes_nor_actors_refers_to_the_team(team, capsys):
+    (team / "briefings" / "note.yaml").write_text(
+        "title: A short note\ndate: 2024-11-06\nstatus: draft\nmarking: TLP:GREEN\nauthors: [K. Analyst]\n"
+        "summary: Nothing to judge yet.\n", encoding="utf-8")
+    text = export(capsys, team)
+    warnings(text)
+    report = objects(text, "report")[0]
+    assert report["object_refs"] == [stix.stix_id("identity", "team", "Briefings")]
+    assert report["extensions"][stix.EXTENSION_ID]["status"] == "draft"
+    assert [m["name"] for m in objects(text, "marking-definition")] == ["TLP:CLEAR", "TLP:GREEN"]
