@@ -8,7 +8,8 @@ categories.
 
 The feed is a function of the records: it is dated by its newest entry (1970-01-01 when
 it has none), never by the build, so an incremental build writes the same bytes as a clean
-one. Links are absolute under ``site_url`` of ``mkdocs.yml``; without one they are relative
+one (it takes the summaries of unchanged briefings from the previous feed: :func:`feed_file`).
+Links are absolute under ``site_url`` of ``mkdocs.yml``; without one they are relative
 to the feed (``briefings/<id>/``), which a feed reader resolves against the feed's own
 address. Ids are ``urn:uuid:`` names of the site's name and the briefing's id, so they
 survive a change of address.
