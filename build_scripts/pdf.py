@@ -202,21 +202,36 @@ def write_file(data: bytes, target: Path) -> None:
         raise
 
 
-def write_site_pdfs(index: SiteIndex, templates: Path, site: Path,
+def renderers(repo, max_marking: str, templates: Path) -> dict[str, PdfRenderer]:
+    """For each marking up to ``max_marking`` that a briefing of ``repo`` carries, the renderer
+    of the briefings so marked: it cross-references only what is marked at most that (a PDF
+    holds nothing above its own label; a question's count of assessments counts no more)."""
+    from .index import build_index
+    from .model import TLP_ORDER, marking_rank
+
+    ceiling = marking_rank(max_marking)
+    carried = {b.marking for b in repo.briefings if marking_rank(b.marking) <= ceiling}
+    return {marking: PdfRenderer(build_index(repo, marking), templates) for marking in TLP_ORDER if marking in carried}
+
+
+def write_site_pdfs(repo, max_marking: str, templates: Path, site: Path,
                     advance: Callable[[], None] = lambda: None) -> set[str]:
-    """Write ``briefings/<id>/<id>.pdf`` into ``site`` for every briefing of ``index``
-    (what the build publishes); returns their paths in the site. A PDF already there that
-    was made from the same HTML (the site an incremental build starts from) is kept."""
-    renderer = PdfRenderer(index, templates)
+    """Write ``briefings/<id>/<id>.pdf`` into ``site`` for every briefing of the checked
+    ``repo`` a build up to ``max_marking`` publishes; returns their paths in the site. A PDF
+    already there that was made from the same HTML (the site an incremental build starts
+    from) is kept."""
     written = set()
-    for briefing_id, plan in renderer.plans.items():
-        name = pdf_path(briefing_id)
-        target = site / name
-        page = renderer.html(plan)
-        if not made_from(target, page):
-            write_file(renderer.pdf(briefing_id, page).data, target)
-        written.add(name)
-        advance()
+    for marking, renderer in renderers(repo, max_marking, templates).items():
+        for briefing_id, plan in renderer.plans.items():
+            if plan.marking != marking:
+                continue  # (its PDF is made from the index of its own marking)
+            name = pdf_path(briefing_id)
+            target = site / name
+            page = renderer.html(plan)
+            if not made_from(target, page):
+                write_file(renderer.pdf(briefing_id, page).data, target)
+            written.add(name)
+            advance()
     return written
 
 
@@ -259,10 +274,9 @@ def output_target(root: Path, output: Path | None, briefing_id: str) -> Path:
 
 def briefing_pdf(repo, briefing_id: str, templates: Path, max_marking: str | None = None) -> Rendered:
     """The PDF of one briefing of the checked ``repo``, as a build up to ``max_marking`` would
-    publish it. Refused (:class:`PdfError`): an unknown id (naming the closest), and a briefing
-    marked above ``max_marking``."""
-    from .index import build_index
-    from .model import TLP_ORDER, marking_rank
+    publish it, holding nothing marked above its own label. Refused (:class:`PdfError`): an
+    unknown id (naming the closest), and a briefing marked above ``max_marking``."""
+    from .model import marking_rank
     from .schema import closest
 
     found = next((b for b in repo.briefings if b.id == briefing_id), None)
@@ -273,4 +287,4 @@ def briefing_pdf(repo, briefing_id: str, templates: Path, max_marking: str | Non
     if max_marking is not None and marking_rank(found.marking) > marking_rank(max_marking):
         raise PdfError(f"briefing '{briefing_id}' is marked {found.marking}, above --max-marking {max_marking}: "
                        "its PDF is not written")
-    return PdfRenderer(build_index(repo, max_marking or TLP_ORDER[-1]), templates).pdf(briefing_id)
+    return renderers(repo, found.marking, templates)[found.marking].pdf(briefing_id)

@@ -264,14 +264,14 @@ def _incremental(config) -> bool:
 def _write_pdfs(root: Path, plugin, records: Repository | None, site: Path, progress: Progress) -> set[str]:
     """Write the PDF of every briefing the build publishes into ``site`` (see :mod:`.pdf`);
     one the build this one starts from made of the same content is kept."""
-    from .index import build_index
+    from .model import marking_rank
     from .pdf import PdfError, write_site_pdfs
     from .repo import load_repository
 
-    index = build_index(records if records is not None else load_repository(root), plugin.config.max_marking)
-    progress.start(WRITE, len(index.briefings))
+    repo, ceiling = records if records is not None else load_repository(root), plugin.config.max_marking
+    progress.start(WRITE, sum(1 for b in repo.briefings if marking_rank(b.marking) <= marking_rank(ceiling)))
     try:
-        written = write_site_pdfs(index, root / plugin.config.templates, site, progress.advance)
+        written = write_site_pdfs(repo, ceiling, root / plugin.config.templates, site, progress.advance)
     except PdfError as exc:
         raise BuildFailed(str(exc)) from None
     progress.finish(f"wrote {len(written)} PDF{'s' if len(written) != 1 else ''} of briefings")

@@ -112,6 +112,15 @@ def test_the_cover_line_and_the_icd_203_legend(made):
         assert section in text or section.upper() in text, section
 
 
+def test_a_pdf_holds_nothing_marked_above_its_own_label(made):
+    """The restricted briefing assesses a question the public ones assess too: a full site's
+    index counts three assessments of it, the TLP:CLEAR PDF only the two it may name."""
+    assert len(build_index(load_repository(made["root"])).questions["rok-lethal-aid-to-ukraine"].assessments) == 3
+    text = flat(pdftotext(made[EU]))
+    assert re.findall(r"\(\d+ assessments over time\)", text) == ["(2 assessments over time)"]
+    assert SECRET not in text.lower()
+
+
 def test_the_metadata_carry_the_title_the_authors_and_the_marking(made):
     info = pdfinfo(made[RESTRICTED])
     assert info["Title"] == f"Shipments through the {SECRET} channel"
@@ -166,8 +175,14 @@ def test_a_public_build_writes_no_pdf_above_its_marking(made, tmp_path, capsys):
     for pdf in site.rglob("*.pdf"):
         assert SECRET not in pdftotext(pdf).lower(), pdf
     assert traces(site) == []
-    # the control: the word is in the restricted briefing's own PDF
-    assert SECRET in pdftotext(made[RESTRICTED])
+    # the control: the word is in the restricted briefing's own PDF, which a full build writes
+    full = tmp_path / "full"
+    assert run(capsys, "build", str(made["root"]), "-q", "--pdf", "--site-dir", str(full))[0] == 0
+    restricted = full / "briefings" / RESTRICTED / f"{RESTRICTED}.pdf"
+    assert SECRET in pdftotext(restricted) and lines(pdftotext(restricted, 1))[0] == "TLP:AMBER"
+    assert restricted.read_bytes() == made[RESTRICTED].read_bytes()  # what briefings pdf writes
+    # and in a full build too, the public briefings' PDFs hold nothing above their label
+    assert (full / "briefings" / EU / f"{EU}.pdf").read_bytes() == made[EU].read_bytes()
 
 
 def test_briefings_pdf_refuses_a_briefing_above_the_marking(made, tmp_path, capsys):
