@@ -77,6 +77,14 @@ def test_the_label_is_the_first_and_the_last_text_of_every_page(made, briefing, 
         assert text[0] == label, (page, text[:3])
         assert text[-1] == label, (page, text[-3:])
         assert f"Page {page} of {count}" in text, page
+    # at the right of the header and the footer, 12 pt at least (DejaVu's words are 1.164 em high)
+    box = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    width = float(re.search(r'<page width="([\d.]+)" height="([\d.]+)"', box).group(1))
+    words = [tuple(map(float, found)) for found in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">' + re.escape(label) + "<", box)]
+    labels = [(x0, y0, x1, y1) for x0, y0, x1, y1 in words if (y1 - y0) / 1.164 >= 11.99]
+    assert len(labels) == 2 and all(x0 > width / 2 for x0, *_ in labels), words
 
 
 def test_every_quote_of_the_briefing_is_in_its_notes(made):
