@@ -287,7 +287,8 @@ def test_hostile_text_is_shown_as_text(tmp_path, capsys):
     html = renderer.html(renderer.plans["hostile"])
     assert "<script" not in html and "<img" not in html and "<svg" not in html and "<b>" not in html
     assert "javascript:" not in html and "example.org/x.png" not in html
-    assert "<title>&lt;script&gt;alert(1)&lt;/script&gt; and &#34;&gt;&lt;img src=x onerror=alert(2)&gt;</title>" in html
+    assert ("<title>&lt;script&gt;alert(1)&lt;/script&gt; and &#34;&gt;&lt;img src=x onerror=alert(2)&gt;"
+            "</title>") in html
     pdf = tmp_path / "h.pdf"
     code, out, err = run(capsys, "pdf", "hostile", "--path", str(root), "-o", str(pdf))
     assert code == 0, err
