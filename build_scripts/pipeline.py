@@ -67,9 +67,12 @@ def load_and_check(root: Path, cached: bool = True) -> tuple[Repository, Result]
         try:
             repo = load_repository(root, stored)
             stored.save()
+            found = stored.found()
+            result = check_repository(repo, found)
+            stored.keep(found)
         finally:
             stored.close()
-        return repo, check_repository(repo)
+        return repo, result
 
 
 def check(root: Path, progress: Progress = SILENT, cached: bool = True) -> tuple[Repository, Result]:
