@@ -251,6 +251,7 @@ class _State:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     normalised: dict[str, str] = field(default_factory=dict)
     hyphen_tests: dict[str, quotes.Hyphen] = field(default_factory=dict)
+    digests: dict[str, bytes] = field(default_factory=dict)
     cited: set[str] = field(default_factory=set)
     citations: int = 0
     before: Found = field(default_factory=Found)  # what the previous check found
@@ -281,9 +282,11 @@ class _State:
         return test
 
     def digest(self, source_id: str) -> bytes:
-        raw = self.repo.sources[source_id].text or ""
-        digest = self.found.digests.get(raw) or self.before.digests.get(raw) or text_digest(raw)
-        self.found.digests[raw] = digest
+        digest = self.digests.get(source_id)
+        if digest is None:
+            raw = self.repo.sources[source_id].text or ""
+            digest = self.digests[source_id] = self.before.digests.get(raw) or text_digest(raw)
+            self.found.digests[raw] = digest
         return digest
 
     def occurs(self, parts: list[str] | tuple[str, ...], source_id: str) -> bool:
