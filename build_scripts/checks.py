@@ -444,7 +444,7 @@ def _check_quote(state: _State, source_id: str, citation: Citation, span: tuple[
     assert citation.quote is not None
     at = citation.at("quote")
     parts = quotes.quote_parts(citation.quote)
-    shown = _shorten(citation.quote)
+    shown = _Shown(citation.quote)  # (shortened only for a message)
     if not parts:
         state.report(QUOTE_NOT_FOUND, at, "the quote has no words besides elision marks",
                      "quote the source's words")
@@ -506,7 +506,7 @@ def _check_quote(state: _State, source_id: str, citation: Citation, span: tuple[
                          "correct the lines, or drop them and keep the quote")
 
 
-def _check_repeated(state: _State, source_id: str, citation: Citation, parts: tuple[str, ...], shown: str) -> None:
+def _check_repeated(state: _State, source_id: str, citation: Citation, parts: tuple[str, ...], shown: _Shown) -> None:
     """BRF311: a found quote that occurs again in its source, with nothing to say which.
     Mostly one more scan of the text; the rest only when the quote occurs again."""
     if not state.again(parts, source_id):
@@ -563,6 +563,18 @@ def _named(chars: str, written: str) -> str:
 
     return " + ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'UNNAMED CHARACTER')}"
                       for c in map(as_written, chars)) or "nothing"
+
+
+class _Shown:
+    """A quote as a message shows it (:func:`_shorten`), made when a message is."""
+
+    __slots__ = ("quote",)
+
+    def __init__(self, quote: str) -> None:
+        self.quote = quote
+
+    def __str__(self) -> str:
+        return _shorten(self.quote)
 
 
 def _shorten(text: str, limit: int = 80) -> str:
