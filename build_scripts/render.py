@@ -447,8 +447,12 @@ def plan_pages(index: SiteIndex) -> list[PagePlan]:
         plan(f"briefings/{briefing.id}.md", "briefing.md.j2", briefing.marking, briefing.date,
              {_briefing_key(briefing), *(f"sources/{c.source.id}" for c in cites), *linked}, assessed,
              briefing=briefing, cites_list=cites, successor=successor, supersedes=supersedes)
+    # (the sources index shows each source's metadata, and how often it is cited: an edit of a
+    # briefing that cites as before leaves it as it was)
     plan("sources/index.md", "sources.md.j2", _highest([s.marking for s in index.sources.values()]),
-         _newest([s.retrieved or s.published for s in index.sources.values()]))
+         _newest([s.retrieved or s.published for s in index.sources.values()]),
+         {f"sources/{source_id}" for source_id in index.sources},
+         [f"{source_id}: {index.passages.cited(source_id)}" for source_id in index.sources])
     for source in index.sources.values():
         citing = index.briefings_citing(source.id)
         # the page names the briefings that cite the source: it is marked as the highest of them
