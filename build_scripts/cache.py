@@ -116,11 +116,9 @@ def depends_key(plan, title: str | None, digests: RecordDigests) -> str | None:
     the same records through the same templates make the same page."""
     if plan.depends is None:
         return None
-    digest = hashlib.blake2b(digest_size=16)
-    for part in (plan.path, plan.template, plan.marking, str(plan.updated), title or "",
-                 *(f"{key}={digests[key]}" for key in sorted(plan.depends))):
-        digest.update(part.encode("utf-8", "surrogatepass") + b"\0\1")
-    return digest.hexdigest()
+    parts = [plan.path, plan.template, plan.marking, str(plan.updated), title or "",
+             *[f"{key}={digests[key]}" for key in sorted(plan.depends)], *plan.shows, ""]
+    return hashlib.blake2b("\0\1".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def _version(name: str) -> str:

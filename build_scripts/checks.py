@@ -6,6 +6,7 @@ plus everything found here, sorted by file, line, column and code.
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -221,14 +222,27 @@ class Result:
 
 @dataclass
 class Found:
-    """What a check found of quotes in source texts, by the texts themselves (each a pure
-    function of a text, or of a text and a quote): ``briefings serve`` keeps it from one
-    rebuild to the next, so that an unchanged quote of an unchanged text is not searched
-    for again. Only what the last check used is kept."""
+    """What a check found of quotes in source texts, each a pure function of a text, or of a
+    text and a quote. Kept from one check to the next (``briefings serve`` in memory, a
+    build in its cache: :mod:`.records`), so that an unchanged quote of an unchanged text is
+    not searched for again. Only what the last check used is kept. The verdicts are keyed
+    by a hash of the text, so that they can be kept on disk; the normal forms and hyphen
+    tests (as large as the texts) are kept in memory only."""
 
     normalised: dict[str, str] = field(default_factory=dict)  # text -> its normal form
     hyphens: dict[str, quotes.Hyphen] = field(default_factory=dict)  # text -> its hyphen test
-    occurs: dict[tuple[str, tuple[str, ...]], bool] = field(default_factory=dict)  # (text, parts)
+    digests: dict[str, bytes] = field(default_factory=dict)  # text -> its hash
+    #: (hash of a text, a quote's parts) -> whether they occur in it, and more than once
+    occurs: dict[tuple[bytes, tuple[str, ...]], bool] = field(default_factory=dict)
+    again: dict[tuple[bytes, tuple[str, ...]], bool] = field(default_factory=dict)
+
+    def verdicts(self) -> tuple[dict, dict]:
+        """What may be kept on disk (no text in it)."""
+        return self.occurs, self.again
+
+
+def text_digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 @dataclass
@@ -237,6 +251,7 @@ class _State:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     normalised: dict[str, str] = field(default_factory=dict)
     hyphen_tests: dict[str, quotes.Hyphen] = field(default_factory=dict)
+    digests: dict[str, bytes] = field(default_factory=dict)
     cited: set[str] = field(default_factory=set)
     citations: int = 0
     before: Found = field(default_factory=Found)  # what the previous check found
@@ -266,13 +281,30 @@ class _State:
             self.hyphen_tests[source_id] = self.found.hyphens[raw] = test
         return test
 
-    def occurs(self, parts: list[str], source_id: str) -> bool:
+    def digest(self, source_id: str) -> bytes:
+        digest = self.digests.get(source_id)
+        if digest is None:
+            raw = self.repo.sources[source_id].text or ""
+            digest = self.digests[source_id] = self.before.digests.get(raw) or text_digest(raw)
+            self.found.digests[raw] = digest
+        return digest
+
+    def occurs(self, parts: list[str] | tuple[str, ...], source_id: str) -> bool:
         """Whether ``parts`` occur, in order, in source ``source_id``."""
-        key = (self.repo.sources[source_id].text or "", tuple(parts))
+        key = (self.digest(source_id), tuple(parts))
         found = self.before.occurs.get(key)
         if found is None:
             found = quotes.find_parts(parts, self.norm(source_id), self.hyphen(source_id)) is not None
         self.found.occurs[key] = found
+        return found
+
+    def again(self, parts: tuple[str, ...], source_id: str) -> bool:
+        """Whether ``parts`` occur in source ``source_id`` more than once."""
+        key = (self.digest(source_id), tuple(parts))
+        found = self.before.again.get(key)
+        if found is None:
+            found = quotes.more_than_once(parts, self.norm(source_id), self.hyphen(source_id))
+        self.found.again[key] = found
         return found
 
     def find(self, parts, source_id: str):
@@ -294,7 +326,8 @@ def check_repository(repo: Repository, found: Found | None = None) -> Result:
             state.report(UNCITED_SOURCE, Loc(source.loc.file, 1, 1), f"no briefing cites source '{source_id}'",
                          "cite it where it supports a claim, or remove it if it was archived by mistake")
     if found is not None:
-        found.normalised, found.hyphens, found.occurs = state.found.normalised, state.found.hyphens, state.found.occurs
+        found.normalised, found.hyphens, found.digests = state.found.normalised, state.found.hyphens, state.found.digests
+        found.occurs, found.again = state.found.occurs, state.found.again
     return Result(sorted(state.diagnostics), len(repo.briefings), len(repo.sources), state.citations)
 
 
@@ -411,7 +444,7 @@ def _check_quote(state: _State, source_id: str, citation: Citation, span: tuple[
     assert citation.quote is not None
     at = citation.at("quote")
     parts = quotes.quote_parts(citation.quote)
-    shown = _shorten(citation.quote)
+    shown = _Shown(citation.quote)  # (shortened only for a message)
     if not parts:
         state.report(QUOTE_NOT_FOUND, at, "the quote has no words besides elision marks",
                      "quote the source's words")
@@ -473,12 +506,12 @@ def _check_quote(state: _State, source_id: str, citation: Citation, span: tuple[
                          "correct the lines, or drop them and keep the quote")
 
 
-def _check_repeated(state: _State, source_id: str, citation: Citation, parts: tuple[str, ...], shown: str) -> None:
+def _check_repeated(state: _State, source_id: str, citation: Citation, parts: tuple[str, ...], shown: _Shown) -> None:
     """BRF311: a found quote that occurs again in its source, with nothing to say which.
     Mostly one more scan of the text; the rest only when the quote occurs again."""
-    hyphen = state.hyphen(source_id)
-    if not quotes.more_than_once(parts, state.norm(source_id), hyphen):
+    if not state.again(parts, source_id):
         return
+    hyphen = state.hyphen(source_id)
     limit = 10  # occurrences named; beyond, "more than"
     source = state.repo.sources[source_id]
     text = source.text or ""
@@ -530,6 +563,18 @@ def _named(chars: str, written: str) -> str:
 
     return " + ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'UNNAMED CHARACTER')}"
                       for c in map(as_written, chars)) or "nothing"
+
+
+class _Shown:
+    """A quote as a message shows it (:func:`_shorten`), made when a message is."""
+
+    __slots__ = ("quote",)
+
+    def __init__(self, quote: str) -> None:
+        self.quote = quote
+
+    def __str__(self) -> str:
+        return _shorten(self.quote)
 
 
 def _shorten(text: str, limit: int = 80) -> str:

@@ -328,8 +328,9 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
             file = preview.file(plan.path, new) if preview else new()
             self._add(files, config, file)
             title = titles.get(plan.path)
-            # (a page in the navigation is read every time: its title shows on its neighbours)
-            depends = None if plan.path in titles else keys.get(plan, title, digests)
+            # (a page the navigation names without a title is read every time: its title shows
+            # on its neighbours)
+            depends = None if plan.path in titles and title is None else keys.get(plan, title, digests)
             page = _GeneratedPage(title, file, config, functools.partial(self._render, renderer, plan),
                                   (self.previous or {}).get(plan.path), depends)
             page.waits = first_pass is not None and plan.path not in first_pass

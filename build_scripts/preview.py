@@ -160,7 +160,7 @@ class DependsKeys:
     def get(self, plan, title: str | None, digests) -> str | None:
         if plan.depends is None:
             return None
-        planned = (plan.template, plan.marking, str(plan.updated), title, plan.depends)
+        planned = (plan.template, plan.marking, str(plan.updated), title, plan.depends, plan.shows)
         was = self.before.get(plan.path)
         if was is not None and was[0] == planned and plan.depends.isdisjoint(self.changed):
             key = was[1]

@@ -6,9 +6,12 @@ between builds, so that a build after one edit parses one file, not thousands.
 record and the load's diagnostics as they came out of them. A build reads every file and
 hashes it (a file is trusted by its name, length and bytes, never by its modification
 time: a copy that keeps an older time is still seen); a record whose hash is the one kept
-is taken from the cache, any other is loaded anew. The checks across records (every quote
-against its source) then run on every record, as without the cache. The pack is only for this tool's code as it is now (``key``): when the code, Python
-or a library that parses changes, the records are loaded anew.
+is taken from the cache, any other is loaded anew. The checks across records then run on
+every record, as without the cache, except that a quote is not searched for again in a
+source text it was found in (or not) by the previous build: ``quotes.pickle`` keeps those
+verdicts, by a hash of the text and the quote (:class:`.checks.Found`). Both are only for
+this tool's code as it is now (``key``): when the code, Python or a library that parses
+changes, the records are loaded anew and every quote is searched for.
 
 The records are kept as Python pickles, as Sphinx keeps its build environment, and a
 pickle is code: the pack's index and each record are sealed with the user's key (see
@@ -27,9 +30,12 @@ from pathlib import Path
 
 from . import cache, sealed
 from .cache import FOLDER, committed, locked
+from .checks import Found
 from .repo import LoadCache
 
 PACK = "records.pack"
+#: What the last check found of each quote in its source (:class:`.checks.Found`).
+VERDICTS = "quotes.pickle"
 MAGIC = b"BRFREC3\n"
 _HEADER = struct.Struct("<Q")  # where the index is (it follows the records, sealed)
 #: The libraries whose version changes what a file loads into.
@@ -52,6 +58,7 @@ class Stored(LoadCache):
         #: by record key: (hash of its files, offset and length of its pickle, its seal)
         self.kept: dict[str, tuple[bytes, int, int, bytes]] = {}
         self.fd: int | None = None
+        self._verdicts: tuple[dict, dict] | None = None  # as read, by :meth:`found`
         if read:
             self._open()
 
@@ -120,26 +127,35 @@ class Stored(LoadCache):
             pass  # a cache that cannot be written is no cache
 
     def _write(self) -> None:
-        """Stream every record into a new pack (its index last), then rename it over the old."""
+        """Stream every record into a new pack (its index last), then rename it over the old.
+        The records kept unchanged are copied as they are, a run of them at a time, with
+        their seals: what reads them checks the seals."""
         fresh = self.folder / f"{PACK}.{os.getpid()}.tmp"
         records = {}
         fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(MAGIC + _HEADER.pack(0))
+                run = [0, 0]  # where a run of unchanged records starts in the old pack, and ends
                 for key in sorted(self.entries):
                     _, digest, record, diagnostics = self.entries[key]
                     kept = self.kept.get(key)
-                    data = self._blob(key) if kept is not None and kept[0] == digest and key not in self.changed \
-                        else None
-                    seal = kept[3] if data is not None else None
-                    if data is None:
-                        data = pickle.dumps((record, diagnostics), protocol=pickle.HIGHEST_PROTOCOL)
-                        seal = sealed.mac(data)
+                    if self.fd is not None and kept is not None and kept[0] == digest and key not in self.changed:
+                        if kept[1] != run[1]:
+                            self._copy(out, *run)
+                            run = [kept[1], kept[1]]
+                        run[1] += kept[2]
+                        records[key] = (digest.hex(), out.tell() + run[1] - run[0] - kept[2], kept[2], kept[3].hex())
+                        continue
+                    self._copy(out, *run)
+                    run = [0, 0]
+                    data = pickle.dumps((record, diagnostics), protocol=pickle.HIGHEST_PROTOCOL)
+                    seal = sealed.mac(data)
                     if seal is None:
                         return
                     records[key] = (digest.hex(), out.tell(), len(data), seal.hex())
                     out.write(data)
+                self._copy(out, *run)
                 at = out.tell()
                 index = sealed.seal(json.dumps({"key": self.key, "records": records}).encode())
                 if index is None:
@@ -150,6 +166,44 @@ class Stored(LoadCache):
             fresh.replace(self.folder / PACK)
         finally:
             fresh.unlink(missing_ok=True)
+
+    def _copy(self, out, start: int, end: int) -> None:
+        """Copy bytes ``start`` to ``end`` of the old pack to ``out``."""
+        while start < end:
+            chunk = os.pread(self.fd, min(end - start, 1 << 24), start)
+            if not chunk:
+                raise OSError("the pack was cut short")
+            out.write(chunk)
+            start += len(chunk)
+
+    def found(self) -> Found:
+        """What the previous build's check found of each quote (nothing if it cannot be read)."""
+        found = Found()
+        if self.fd is None:  # (no pack of this code: no verdicts of it either)
+            return found
+        data = sealed.unseal(sealed.read_regular(self.folder / VERDICTS, private=True))
+        try:
+            key, occurs, again = pickle.loads(data) if data is not None else (None, {}, {})
+        except Exception:  # (sealed, yet unreadable: every quote is searched for)
+            return found
+        if key == self.key and isinstance(occurs, dict) and isinstance(again, dict):
+            found.occurs, found.again = occurs, again
+        self._verdicts = (found.occurs, found.again)
+        return found
+
+    def keep(self, found: Found) -> None:
+        """Keep what this check found for the next build (when it found anything new)."""
+        if (found.occurs, found.again) == self._verdicts or sealed.key() is None:
+            return
+        data = sealed.seal(pickle.dumps((self.key, found.occurs, found.again), protocol=pickle.HIGHEST_PROTOCOL))
+        try:
+            self.folder.mkdir(exist_ok=True)
+            cache.ignored_by_git(self.folder)
+            with locked(self.folder / "records"):
+                if data is not None:
+                    sealed.write_private(self.folder / VERDICTS, data)
+        except OSError:
+            pass  # a cache that cannot be written is no cache
 
     def close(self) -> None:
         if self.fd is not None:

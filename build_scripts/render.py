@@ -399,6 +399,9 @@ class PagePlan:
     depends: frozenset[str] | None
     #: Markdown to convert (the check reference), rather than HTML.
     markdown: bool = False
+    #: What the page shows that none of ``depends`` holds (how many briefings assessed each
+    #: of a briefing's questions), as text: part of its key too.
+    shows: tuple[str, ...] = ()
 
 
 def _briefing_key(briefing) -> str:
@@ -409,9 +412,9 @@ def plan_pages(index: SiteIndex) -> list[PagePlan]:
     """Every generated page of the site, not yet rendered."""
     plans: list[PagePlan] = []
 
-    def plan(path, template, marking, updated=None, depends=None, **context):
+    def plan(path, template, marking, updated=None, depends=None, shows=(), **context):
         plans.append(PagePlan(path, template, marking, updated, context,
-                              frozenset(depends) if depends is not None else None))
+                              frozenset(depends) if depends is not None else None, shows=tuple(shows)))
 
     shown_by: dict[str, frozenset[str]] = {}
 
@@ -422,12 +425,6 @@ def plan_pages(index: SiteIndex) -> list[PagePlan]:
             found = shown_by[briefing.id] = frozenset(
                 {_briefing_key(briefing), *(f"sources/{c.source.id}" for c in index.by_briefing[briefing.id])})
         return found
-
-    sharing: dict[str, set[str]] = {}  # briefings that share an open question
-    for entry in index.questions.values():
-        keys = {_briefing_key(b) for b, _ in entry.assessments}
-        for b, _ in entry.assessments:
-            sharing.setdefault(b.id, set()).update(keys)
 
     record = score.score(index.briefings)  # (a public build's index holds what it publishes only)
     scored = {q.id: q for q in record.questions}
@@ -445,12 +442,18 @@ def plan_pages(index: SiteIndex) -> list[PagePlan]:
         if successor is not None and marking_rank(successor.marking) > rank:
             successor = None
         supersedes = [b for b in supersedes if marking_rank(b.marking) <= rank]
+        # (of the other briefings that assess its questions, the page shows how many there are)
+        assessed = [f"{q.id}: {len(index.questions[q.id].assessments)}" for q in briefing.open_questions
+                    if q.id in index.questions]
         plan(f"briefings/{briefing.id}.md", "briefing.md.j2", briefing.marking, briefing.date,
-             {_briefing_key(briefing), *sharing.get(briefing.id, ()), *(f"sources/{c.source.id}" for c in cites),
-              *linked},
+             {_briefing_key(briefing), *(f"sources/{c.source.id}" for c in cites), *linked}, assessed,
              briefing=briefing, cites_list=cites, successor=successor, supersedes=supersedes)
+    # (the sources index shows each source's metadata, and how often it is cited: an edit of a
+    # briefing that cites as before leaves it as it was)
     plan("sources/index.md", "sources.md.j2", _highest([s.marking for s in index.sources.values()]),
-         _newest([s.retrieved or s.published for s in index.sources.values()]))
+         _newest([s.retrieved or s.published for s in index.sources.values()]),
+         {f"sources/{source_id}" for source_id in index.sources},
+         [f"{source_id}: {index.passages.cited(source_id)}" for source_id in index.sources])
     for source in index.sources.values():
         citing = index.briefings_citing(source.id)
         # the page names the briefings that cite the source: it is marked as the highest of them

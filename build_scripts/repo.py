@@ -173,18 +173,26 @@ def _stats(paths: tuple[Path, ...]) -> tuple | None:
     return tuple(stats)
 
 
+_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+
+
 def _digest(paths: tuple[Path, ...]) -> bytes | None:
     """A hash of the files ``paths``: each one's name, length and every byte."""
     digest = hashlib.blake2b(digest_size=16)
     for path in paths:
         try:
-            with open(path, "rb") as handle:
-                size = 0
-                while chunk := handle.read(1 << 20):
-                    digest.update(chunk)
-                    size += len(chunk)
+            fd = os.open(path, _READ)
         except OSError:
             return None
+        try:
+            size = 0
+            while chunk := os.read(fd, 1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
         digest.update(b"\0" + path.name.encode("utf-8", "surrogateescape") + b"\0" + str(size).encode() + b"\0")
     return digest.digest()
 

@@ -29,9 +29,15 @@ def key_path() -> Path | None:
     base = os.environ.get("XDG_CACHE_HOME")
     if not base:
         try:
-            base = str(Path.home() / ".cache")
+            base = os.path.join(os.environ.get("HOME") or Path.home(), ".cache")
         except (RuntimeError, KeyError):  # (no home folder to be found)
             return None
+    return _key_in(base)
+
+
+@functools.lru_cache(maxsize=8)
+def _key_in(base: str) -> Path:
+    """(a path made once: asked for each record a build reads)"""
     return Path(base) / "briefings-as-code" / "cache-key"
 
 

@@ -156,6 +156,19 @@ def part_key(pages: list[IndexedPage], device: int = 0) -> str:
     return digest.hexdigest()
 
 
+def _pagefind() -> tuple[str, ...]:
+    """How to run Pagefind: its binary, as the ``pagefind`` package finds it (its
+    ``PAGEFIND_BINARY_PATH`` first; one Python start less for each part), else through the
+    package, which says what is missing."""
+    try:
+        from pagefind.service import get_executable
+
+        found = get_executable()
+    except (ImportError, OSError):
+        found = None
+    return (str(found),) if found is not None else (sys.executable, "-m", BUNDLE)
+
+
 def _pagefind_version() -> str:
     from importlib import metadata
 
@@ -184,7 +197,7 @@ class _Run:
         self.tree, self.output = work / f"site-{number}", work / f"part-{number}"
         _link_tree(site, pages, self.tree)
         self.log = tempfile.TemporaryFile(dir=work)
-        command = [sys.executable, "-m", BUNDLE, "--site", str(self.tree), "--output-path", str(self.output),
+        command = [*_pagefind(), "--site", str(self.tree), "--output-path", str(self.output),
                    "--silent", "--exclude-selectors", EXCLUDE]
         try:
             self.process = subprocess.Popen(command, stdout=self.log, stderr=self.log,

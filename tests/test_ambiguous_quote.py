@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from build_scripts import quotes
-from build_scripts.checks import Found, check_repository
+from build_scripts.checks import Found, check_repository, text_digest
 from build_scripts.diagnostics import CATALOGUE
 from build_scripts.repo import load_repository
 
@@ -162,15 +162,21 @@ def test_more_than_once_reads_line_end_hyphenation():
                             ("we take it",): False, ("we take nothing",): False}
 
 
-def test_a_check_after_another_keeps_what_it_found_of_each_text(repo):
+def test_a_check_after_another_keeps_what_it_found_of_each_text(repo, monkeypatch):
     cite(repo, "Officials gave no date")
     found = Found()
     loaded = load_repository(repo.root)
     assert check_repository(loaded, found).diagnostics == []
-    kept = found.hyphens[TEXT]
-    assert kept.again == {("officials gave no date",): False}
-    assert check_repository(loaded, found).diagnostics == []
-    assert found.hyphens[TEXT] is kept  # ``briefings serve``: not searched for again
+    key = (text_digest(TEXT), ("officials gave no date",))
+    assert (found.occurs, found.again) == ({key: True}, {key: False})
+
+    def searched(*args, **kwargs):
+        raise AssertionError("searched for again")
+
+    for name in ("find_parts", "more_than_once", "normalise", "hyphens"):
+        monkeypatch.setattr(quotes, name, searched)
+    assert check_repository(loaded, found).diagnostics == []  # ``briefings serve``: not searched for again
+    assert (found.occurs, found.again) == ({key: True}, {key: False})
 
 
 # --- the examples of the reference --------------------------------------------------

@@ -93,7 +93,8 @@ def test_a_changed_theme_override_shows_on_the_next_rebuild(example, preview):
     # files again by themselves: the preview must notice the change.
     path = example.root / "templates" / "overrides" / "main.html"
     path.write_text(path.read_text(encoding="utf-8").replace(
-        '<div data-pagefind-body>', '<div data-pagefind-body class="brf-changed-theme">'), encoding="utf-8")
+        '<p class="brf-banner brf-banner--foot ', '<p class="brf-changed-theme brf-banner brf-banner--foot '),
+        encoding="utf-8")
     assert preview()["full"]
     assert "brf-changed-theme" in (preview.site_dir / "actors" / "josep-borrell" / "index.html").read_text(
         encoding="utf-8")

@@ -2,7 +2,8 @@
 
 Every file is read and hashed on every load; a record is taken from the pack only when its
 files' bytes are those it was loaded from. The verdict is always the one a load without the
-cache gives (the checks themselves always run on every record).
+cache gives (the checks themselves always run on every record; a quote is not searched for
+again in a text the previous check searched it in).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 
-from build_scripts import records
+from build_scripts import checks, records
 from build_scripts.checks import check_repository
 from build_scripts.pipeline import load_and_check
 from build_scripts.repo import load_repository
@@ -19,6 +20,7 @@ from conftest import run
 
 DPRK = "briefings/dprk-russia-alignment-2024-11.yaml"
 QUOTE = "potential supply of weaponry to Ukraine"
+NOT_FOUND = "BRF302"
 
 
 def verdict(root):
@@ -170,3 +172,39 @@ def test_an_original_renamed_or_changed_anywhere_is_checked_anew(repo):
     assert codes() == []
     repo.write("sources/src-a.pdf", big[:-1] + b"1")  # an update appended past 20 MiB
     assert codes() == ["BRF211"]
+
+
+def searched_texts(monkeypatch) -> list[str]:
+    """The sources whose whole text a check searches quotes in from now on."""
+    searched: list[str] = []
+    norm = checks._State.norm
+    monkeypatch.setattr(checks._State, "norm", lambda state, source_id: searched.append(source_id) or norm(state, source_id))
+    return searched
+
+
+def test_a_quote_is_not_searched_for_again_in_the_text_it_was_found_in(example, monkeypatch):
+    root = example.root
+    assert cached_verdict(root) == verdict(root)
+    assert (root / ".briefings-cache" / records.VERDICTS).is_file()
+    searched = searched_texts(monkeypatch)
+    assert cached_verdict(root) == []
+    assert searched == []
+    # A source text changed: its quotes are searched for in it again, and one no longer found is an error.
+    text = root / "sources" / "borrell-alarm-dprk-russia-2024-11-04.txt"
+    text.write_text(text.read_text(encoding="utf-8").replace(QUOTE, "potential supply of arms to Ukraine"),
+                    encoding="utf-8")
+    found = cached_verdict(root)
+    assert searched[0] == "borrell-alarm-dprk-russia-2024-11-04"  # (then the other source, for a did-you-mean)
+    assert found == verdict(root)
+    assert {(f, code) for f, _, _, code, _, _ in found if code == NOT_FOUND} == {
+        (DPRK, NOT_FOUND), ("briefings/eu-rok-security-dialogue-2024-11.yaml", NOT_FOUND)}
+
+
+def test_verdicts_of_another_version_or_user_are_not_read(example, monkeypatch):
+    root = example.root
+    cached_verdict(root)
+    kept = root / ".briefings-cache" / records.VERDICTS
+    kept.write_bytes(kept.read_bytes()[:-1] + b"x")  # (its seal no longer holds)
+    searched = searched_texts(monkeypatch)
+    assert cached_verdict(root) == verdict(root)
+    assert searched

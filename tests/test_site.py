@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import re
 import posixpath
@@ -102,6 +103,16 @@ def test_briefings_build_reports_what_it_built(example, capsys, build_process):
                 "questions/rok-lethal-aid-to-ukraine/index.html", "tags/index.html", "guide/index.html",
                 "guide/checks/index.html", "pagefind/pagefind-ui.js", "pagefind/pagefind-entry.json"):
         assert (example.root / "site" / url).is_file(), url
+
+
+def test_pages_that_list_others_stay_out_of_the_search_index(built):
+    """A query finds a briefing on its own page, not again on each list that names it."""
+    pages = {p.relative_to(built).as_posix() for p in built.rglob("*.html") if not p.is_relative_to(built / "pagefind")}
+    searched = {p for p in pages if b"data-pagefind-body" in (built / p).read_bytes()}
+    assert pages - searched == {"index.html", "briefings/index.html", "sources/index.html", "actors/index.html",
+                                "questions/index.html", "tags/index.html", "404.html"}
+    entry = json.loads((built / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
+    assert sum(language["page_count"] for language in entry["languages"].values()) == len(searched)
 
 
 def test_every_internal_link_and_anchor_of_the_site_resolves(built):
