@@ -312,7 +312,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from .diff import run
+    from .diffreport import run
     from .gitrev import RevisionError
 
     try:
