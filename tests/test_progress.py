@@ -39,10 +39,11 @@ sources/not-cited-yet.yaml:1:1: warning BRF307: no briefing cites source 'not-ci
 INTERRUPTED = "briefings: interrupted while building the site; the previous site is unchanged\n"
 
 
-def stage_lines(pages: int, sources: int = 2) -> list[str]:
-    """The lines of a build of the example, its times as ``T``."""
+def stage_lines(site: Path, sources: int = 2) -> list[str]:
+    """The lines of a build of the example into ``site``, its times as ``T``."""
+    pages = pages_of(site)
     return [f"checked 2 briefings, {sources} sources in T s", f"rendered {pages} pages in T s",
-            f"wrote {pages} pages in T s", f"indexed {pages} pages for the search in T s",
+            f"wrote {pages} pages in T s", f"indexed {searched_pages_of(site)} pages for the search in T s",
             "replaced the site in T s"]
 
 
@@ -53,6 +54,11 @@ def timeless(text: str) -> str:
 def pages_of(site: Path) -> int:
     """The pages MkDocs wrote (every HTML file but the search's and the 404 page)."""
     return sum(1 for p in site.rglob("*.html") if p.name != "404.html" and "pagefind" not in p.parts)
+
+
+def searched_pages_of(site: Path) -> int:
+    """The pages the search indexes (those that do not only list others)."""
+    return sum(1 for p in site.rglob("*.html") if "pagefind" not in p.parts and b"data-pagefind-body" in p.read_bytes())
 
 
 @pytest.fixture
@@ -79,7 +85,7 @@ def slow_pages(example, loops: int = 2_000_000) -> None:
 def test_piped_a_build_says_each_stage_and_its_time_in_order(example, capfd, build_process):
     assert main(["build", str(example.root), "--site-dir", str(example.root / "site")]) == 0
     out, err = capfd.readouterr()
-    assert timeless(err).splitlines() == stage_lines(pages_of(example.root / "site"))
+    assert timeless(err).splitlines() == stage_lines(example.root / "site")
     assert re.fullmatch(r"(.* in \d+\.\d s\n){5}", err)
     assert out.startswith("Built the site into ") and out.endswith(": 2 briefings, 2 sources, 54 citations checked.\n")
 
@@ -96,7 +102,7 @@ def test_diagnostics_are_printed_once_whole_between_the_stages(example, capfd, b
     add_uncited_source(example)
     assert main(["build", str(example.root), "--format", "text"]) == 0
     err = capfd.readouterr().err
-    lines = stage_lines(pages_of(example.root / "site"), sources=3)
+    lines = stage_lines(example.root / "site", sources=3)
     assert timeless(err) == lines[0] + "\n" + WARNING + "\n".join(lines[1:]) + "\n"
 
 
@@ -188,7 +194,7 @@ def test_a_terminal_shows_the_stage_its_pages_their_rate_and_an_estimate(example
     assert code == 0, shown
     pages = pages_of(example.root / "site")
     assert re.search(rf"rendering pages \S+ +\d+/{pages} +[\d,]+ pages/s +\d+:\d\d left", shown), shown
-    for line in stage_lines(pages, sources=3):  # each finished stage stays on the screen
+    for line in stage_lines(example.root / "site", sources=3):  # each finished stage stays on the screen
         assert re.search("✓ " + re.escape(line).replace("T", r"\d+\.\d") + "\n", shown), line
     assert WARNING in shown  # printed above the display, whole, once
     assert shown.count("warning BRF307") == 1
@@ -200,7 +206,7 @@ def test_a_terminal_in_ci_gets_lines(example):
     env = {**os.environ, "TERM": "xterm-256color", "CI": "true"}
     code, output = run_in_terminal([sys.executable, "-m", "build_scripts.cli", "build"], example.root, env)
     assert code == 0
-    assert timeless(output.replace("\r\n", "\n")).splitlines()[:5] == stage_lines(pages_of(example.root / "site"))
+    assert timeless(output.replace("\r\n", "\n")).splitlines()[:5] == stage_lines(example.root / "site")
 
 
 # The pieces
