@@ -295,16 +295,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _checked(root: Path, refused: str) -> Repository:
+    """The repository at ``root``, when it checks without error; otherwise its diagnostics
+    are shown and the command cannot run (``refused``: what it did not do)."""
+    repo, result = load_and_check(root)
+    if result.errors:
+        _emit(result, "text", root, sys.stderr)
+        raise CannotRun(f"{refused}: the repository has {result.errors} error{'s' if result.errors != 1 else ''}; "
+                        "fix them (see above), then run it again")
+    return repo
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     from . import score
 
-    root = Path(args.path)
-    repo, result = load_and_check(root)
-    if result.errors:
-        print(f"briefings: the repository has {result.errors} error{'s' if result.errors != 1 else ''}: the forecast "
-              "record is scored only from records that check; run 'briefings check' and fix them first",
-              file=sys.stderr)
-        return 2
+    repo = _checked(Path(args.path), "nothing was scored")
     record = score.score(repo.briefings)
     print(json.dumps(record.as_dict(), ensure_ascii=False, indent=2) if args.format == "json"
           else score.as_text(record), end="\n" if args.format == "json" else "")
@@ -326,12 +331,7 @@ def cmd_pdf(args: argparse.Namespace) -> int:
     from . import pdf
 
     root = Path(args.path)
-    repo, result = load_and_check(root)
-    if result.errors:
-        _emit(result, "text", root, sys.stderr)
-        print(f"briefings: no PDF was written: the repository has {result.errors} "
-              f"error{'s' if result.errors != 1 else ''}; fix them (see above), then run it again", file=sys.stderr)
-        return 2
+    repo = _checked(root, "no PDF was written")
     try:
         target = pdf.output_target(root, args.output, args.id)
         made = pdf.briefing_pdf(repo, args.id, root / "templates", args.max_marking)
@@ -364,12 +364,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from . import stix
 
     root = Path(args.path)
-    repo, result = load_and_check(root)
-    if result.errors:
-        print(f"briefings: the repository has {result.errors} error{'s' if result.errors != 1 else ''}: nothing "
-              "is exported from records that do not check; run 'briefings check' and fix them first",
-              file=sys.stderr)
-        return 2
+    repo = _checked(root, "nothing was exported")
     try:
         made = stix.export(repo, args.max_marking or TLP_ORDER[-1], stix.team_name(root))
         if args.output is None or str(args.output) == "-":

@@ -223,8 +223,9 @@ def test_a_repository_with_errors_is_not_exported(repo, capsys):
     (repo.root / "briefings" / "b.yaml").write_text("title: [unclosed\n", encoding="utf-8")
     code, out, err = run(capsys, "export", str(repo.root))
     assert (code, out) == (2, "")
-    assert err == ("briefings: the repository has 1 error: nothing is exported from records that do not check; "
-                   "run 'briefings check' and fix them first\n")
+    assert "briefings/b.yaml:2:1: error BRF001" in err
+    assert err.endswith("briefings: nothing was exported: the repository has 1 error; fix them (see above), "
+                        "then run it again\n")
 
 
 def test_a_folder_that_is_not_a_repository(tmp_path, capsys):
