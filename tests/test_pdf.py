@@ -301,6 +301,21 @@ def test_hostile_text_is_shown_as_text(tmp_path, capsys):
     assert pdfinfo(pdf)["Title"] == '<script>alert(1)</script> and "><img src=x onerror=alert(2)>'
 
 
+def test_a_title_that_fills_pages_leaves_the_label_on_every_page(example, tmp_path, capsys):
+    """The label does not wait for the cover line: a title that runs over pages has it too."""
+    path = example.root / "briefings" / f"{EU}.yaml"
+    text = path.read_text(encoding="utf-8")
+    title = next(line for line in text.splitlines() if line.startswith("title: "))
+    path.write_text(text.replace(title, "title: " + " ".join(["word"] * 2000), 1), encoding="utf-8")
+    pdf = tmp_path / "long.pdf"
+    assert run(capsys, "pdf", EU, "--path", str(example.root), "-o", str(pdf))[0] == 0
+    count = int(pdfinfo(pdf)["Pages"])
+    assert count > 2
+    for page in range(1, count + 1):
+        text = lines(pdftotext(pdf, page))
+        assert (text[0], text[-1]) == ("TLP:CLEAR", "TLP:CLEAR"), page
+
+
 def test_a_long_address_stays_on_the_page(tmp_path, capsys):
     root = hostile_repo(tmp_path / "repo")
     pdf = tmp_path / "h.pdf"
