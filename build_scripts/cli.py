@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import signal
@@ -606,6 +607,11 @@ def main(argv: list[str] | None = None) -> int:
         except CannotRun as exc:
             print(f"briefings: {exc}", file=sys.stderr)
             return EXIT_USAGE
+        except OSError as exc:
+            if exc.errno not in _FULL:
+                raise
+            print(f"briefings: cannot write {exc.filename or 'the output'}: {exc.strerror}", file=sys.stderr)
+            return EXIT_USAGE
         except KeyboardInterrupt as stop:
             signum = interrupt.signal_of(stop)
             if HANDOFF not in os.environ:  # (the child of a build: its parent says it)
@@ -623,12 +629,24 @@ def run() -> typing.NoReturn:
     writes is closed by then; only the standard streams need flushing.
     """
     code = main()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe: nothing more can be said
-            pass
+    try:
+        sys.stdout.flush()
+    except OSError as exc:  # (what it printed did not all reach its output)
+        if exc.errno in _FULL:
+            print(f"briefings: cannot write the output: {exc.strerror}", file=sys.stderr)
+            code = EXIT_USAGE
+    except ValueError:  # a closed pipe: nothing more can be said
+        pass
+    try:
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
     os._exit(code)
+
+
+#: Why a write fails that the user can put right (a full disk, a quota, a device error);
+#: a closed pipe is not one of them (the reader has what it wanted).
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -286,6 +286,9 @@ def write(root: Path, output: Path, text: str) -> Path:
                           "choose a file outside it (-o briefings.stix.json)")
     if target.is_dir():
         raise Refused(f"{output} is a folder; give a file name (-o {output / 'briefings.stix.json'})")
+    if target.exists() and not target.is_file():  # (a FIFO or a device: never opened)
+        raise Refused(f"{output} is not a regular file: an export is written only to a file; choose a file "
+                      "name, or leave out -o to print it")
     if target.exists():
         try:
             with target.open("rb") as handle:

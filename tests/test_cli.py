@@ -130,3 +130,17 @@ def test_console_script_says_everything_before_it_exits(repo):
                              capture_output=True, text=True)
     assert (missing.returncode, missing.stdout) == (2, "")
     assert missing.stderr == f"briefings: {repo.root / 'missing'} is not a folder\n"
+
+
+@pytest.mark.parametrize("argv", [["check"], ["explain", "BRF302"], ["score"], ["export"]])
+def test_an_output_that_cannot_be_written_is_said_in_one_line(argv):
+    """A full disk is not a traceback, nor an exit code that means the check found errors."""
+    from conftest import ROOT
+
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "build_scripts.cli", *argv], cwd=ROOT, stdout=full,
+                              stderr=subprocess.PIPE, text=True)
+    assert (done.returncode, done.stderr.splitlines()[-1:]) == (2, ["briefings: cannot write the output: "
+                                                                     "No space left on device"])
+    assert "Traceback" not in done.stderr
+

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -226,6 +227,14 @@ def test_a_repository_with_errors_is_not_exported(repo, capsys):
     assert "briefings/b.yaml:2:1: error BRF001" in err
     assert err.endswith("briefings: nothing was exported: the repository has 1 error; fix them (see above), "
                         "then run it again\n")
+
+
+def test_an_output_that_is_not_a_regular_file_is_refused_without_opening_it(repo, tmp_path, capsys):
+    fifo = tmp_path / "export.json"
+    os.mkfifo(fifo)  # (opened to be read, it would wait for a writer for ever)
+    code, out, err = run(capsys, "export", str(repo.root), "-o", str(fifo))
+    assert (code, out, err) == (2, "", f"briefings: {fifo} is not a regular file: an export is written only to a "
+                                       "file; choose a file name, or leave out -o to print it\n")
 
 
 def test_a_folder_that_is_not_a_repository(tmp_path, capsys):
