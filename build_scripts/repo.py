@@ -253,6 +253,11 @@ def _entries(repo: Repository, folder: str) -> list[tuple[str, Path]]:
                 + ("one <id>.yaml per briefing" if folder == "briefings" else "each source's <id>.txt and <id>.yaml")
                 + " in it"))
         return []
+    if base.is_symlink() and not base.resolve().is_relative_to(repo.root):
+        repo.diagnostics.append(make(
+            OUTSIDE_LINK, folder, 1, 1, f"{folder} is a link to {base.resolve()}, outside the repository",
+            f"replace the link with the folder itself: the records of {folder}/ are kept in the repository"))
+        return []
     found = []
     for entry in sorted(os.scandir(base), key=lambda e: e.name):
         rel = f"{folder}/{entry.name}"

@@ -73,6 +73,21 @@ def test_symlink_outside_the_repository_is_refused(repo, tmp_path):
     assert repo.found() == [("sources/leak.txt", 1, 1, "BRF206"), ("sources/leak.yaml", 1, 1, "BRF202")]
 
 
+def test_a_records_folder_linked_outside_the_repository_is_refused(repo, tmp_path):
+    outside = tmp_path / "elsewhere"
+    (repo.root / "briefings").rename(outside)
+    os.symlink(outside, repo.root / "briefings")
+    result = repo.check()
+    assert [(d.file, d.line, d.column, d.code) for d in result.diagnostics if d.code == "BRF206"] == [
+        ("briefings", 1, 1, "BRF206")]
+    assert result.briefings == 0  # (nothing read through it)
+    inside = repo.root / "kept"
+    os.unlink(repo.root / "briefings")
+    outside.rename(inside)
+    os.symlink(inside, repo.root / "briefings")  # a link within the repository is fine
+    assert repo.found() == []
+
+
 def test_symlink_inside_the_repository_is_allowed(repo):
     os.symlink(repo.root / "briefings" / "b.yaml", repo.root / "briefings" / "b-copy.yaml")
     assert repo.found() == []
