@@ -45,7 +45,7 @@ def as_text(result: Result, root: Path) -> str:
     lines_of: dict[str, list[str]] = {}
     out: list[str] = []
     for d in result.diagnostics:
-        out.append(f"{d.file}:{d.line}:{d.column}: {d.severity.value} {d.code}: {_printable(d.message)}")
+        out.append(f"{d.file}:{d.line}:{d.column}: {d.severity.value} {d.code}: {printable(d.message)}")
         source_line = _line(root, d.file, d.line, lines_of)
         if source_line is not None:
             number = str(d.line)
@@ -54,7 +54,7 @@ def as_text(result: Result, root: Path) -> str:
             caret_at = len(source_line[: d.column - 1].expandtabs(1))
             out.append(f" {gutter} | {' ' * caret_at}^")
         if d.hint:
-            out.append(f"  = hint: {_printable(d.hint)}")
+            out.append(f"  = hint: {printable(d.hint)}")
         out.append("")
     out.append(summary_line(result))
     return "\n".join(out) + "\n"
@@ -74,11 +74,11 @@ def _line(root: Path, file: str, line: int, cache: dict[str, list[str]]) -> str 
         shown = lines[line - 1].rstrip("\r")
         if len(shown) > 300:
             return None
-        return _printable(shown.expandtabs(1))
+        return printable(shown.expandtabs(1))
     return None
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
     """Text safe to print to a terminal: control characters (escape codes) replaced."""
     return "".join(c if c.isprintable() else "\ufffd" for c in text)
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .model import LIKELIHOOD_BANDS, LIKELIHOOD_MIDPOINTS, LIKELIHOODS, Briefing, Question, Resolution
+from .report import printable
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,8 @@ def as_text(record: TrackRecord) -> str:
     out.append(f"Team Brier score: {record.brier:.4f} over {len(record.questions)} "
                f"question{'s' if len(record.questions) != 1 else ''} (0 is perfect; always answering "
                "'roughly even chance' scores 0.25)")
-    out.extend(f"  {name}: {value:.4f} over {n} question{'s' if n != 1 else ''}" for name, value, n in record.authors)
+    out.extend(f"  {printable(name)}: {value:.4f} over {n} question{'s' if n != 1 else ''}"
+               for name, value, n in record.authors)  # (a name is the analysts' text: no escape codes)
     out.append("")
     out.append(f"{'likelihood':20} {'band':>7} {'assessments':>11} {'came true':>9}")
     for term, n, yes in record.calibration:

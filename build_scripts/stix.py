@@ -29,6 +29,7 @@ import hashlib
 import json
 import os
 import tempfile
+import urllib.parse
 import uuid
 from pathlib import Path
 from typing import NamedTuple
@@ -247,8 +248,8 @@ def _reference(source: Source, digests: "_Digests", quoted=None) -> dict:
     elif source.reliability:
         said += f"; reliability {source.reliability}"
     found = {"source_name": source.publisher or source.title, "external_id": source.id, "description": said}
-    if source.url:
-        found["url"] = source.url
+    if source.url:  # (as a URI: what is not ASCII, spaces and quotes percent-encoded)
+        found["url"] = urllib.parse.quote(source.url, safe=_URI_SAFE)
     digest = digests.of(source)
     if digest:
         found["hashes"] = {"SHA-256": digest}
@@ -270,6 +271,8 @@ class _Digests:
         return self.found[source.id]
 
 
+#: What a URL keeps as it is (RFC 3986's reserved and unreserved characters, and "%").
+_URI_SAFE = ":/?#[]@!$&'()*+,;=%-._~"
 #: Folders of the repository an export is never written into.
 PROTECTED = ("briefings", "sources", "templates", ".git")
 

@@ -121,6 +121,15 @@ def test_briefings_score_prints_the_record(repo, capsys):
            "0.25)" in lines
 
 
+def test_an_authors_name_prints_without_its_escape_codes(repo, capsys):
+    spec_example(repo)
+    assess(repo, "d0", "2024-11-05", "unlikely", authors='["K. Analyst", "\\e[2J\\e[31mX\\e]0;title\\a"]')
+    code, out, err = run(capsys, "score", str(repo.root))
+    assert (code, err) == (0, "")
+    assert "\x1b" not in out and "\x07" not in out
+    assert "  \ufffd[2J\ufffd[31mX\ufffd]0;title\ufffd: 0.2019 over 1 question" in out.splitlines()
+
+
 def test_briefings_score_on_the_example_has_nothing_scored(capsys):
     from conftest import ROOT
 

@@ -204,6 +204,16 @@ def test_a_public_export_holds_nothing_above_its_marking(restricted, capsys, tmp
 HOSTILE = '</script><script>alert(1)</script>"><img src=x onerror=alert(1)> \\ \u2028'
 
 
+def test_an_address_check_accepts_is_exported_as_a_uri(repo, capsys):
+    meta = repo.root / "sources" / "src-a.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8") + "url: 'https://ko.wikipedia.org/wiki/대한민국?q=\"x\"'\n",
+                    encoding="utf-8")
+    out = export(capsys, repo.root)
+    urls = [r["url"] for o in objects(out) for r in o.get("external_references", []) if "url" in r]
+    assert set(urls) == {"https://ko.wikipedia.org/wiki/%EB%8C%80%ED%95%9C%EB%AF%BC%EA%B5%AD?q=%22x%22"}
+    warnings(out)  # (valid: an address is a URI)
+
+
 def test_hostile_text_survives_as_data(repo, capsys):
     briefing = repo.root / "briefings" / "b.yaml"
     text = briefing.read_text(encoding="utf-8")
