@@ -155,6 +155,16 @@ RESOLUTION_REVERSED = code(
     passing="# resolved 'no' in an earlier briefing\n    status: resolved\n    resolution:\n"
             "      date: 2025-03-01\n      outcome: no",
 )
+RESOLUTION_LATE = code(
+    "BRF515", "resolution-after-briefing", Severity.ERROR, "A resolution dated after the briefing that records it",
+    """
+    A briefing records a resolution that has happened: its date may not be later than the
+    briefing's own. A later date would be a forecast written down as a fact, and it would
+    stretch the question's score over days nobody had assessed yet.
+    """,
+    failing="date: 2025-03-01\n...\n    resolution:\n      date: 2025-06-30\n      outcome: no",
+    passing="date: 2025-07-02\n...\n    resolution:\n      date: 2025-06-30\n      outcome: no",
+)
 SUCCESSOR_MISSING = code(
     "BRF513", "superseded-without-successor", Severity.ERROR, "A superseded briefing that does not name its successor",
     """
@@ -460,6 +470,11 @@ def _check_resolution(current: _Assessed, counted: list[_Assessed], earlier: lis
         report(RESOLUTION_EARLY, resolution.at("date"),
                f"the resolution is dated {resolution.date}, before the question's first assessment ({first})",
                "check the resolution's date")
+    if resolution is not None and resolution.date and current.briefing.date \
+            and resolution.date > current.briefing.date:
+        report(RESOLUTION_LATE, resolution.at("date"),
+               f"the resolution is dated {resolution.date}, after this briefing ({current.briefing.date})",
+               "record the resolution in a briefing dated on or after the day it resolved, or correct its date")
     same_day = [a for a in same_day if a is not current and resolution is not None
                 and a.question.resolution is not None]
     settled = next((a for a in earlier + same_day if a.question.status == "resolved"

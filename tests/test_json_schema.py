@@ -129,7 +129,7 @@ ASSUMPTION = "assumptions:\n  - id: policy-stable\n    assumption: Policy follow
 JUDGMENT = (ASSUMPTION + "key_judgments:\n  - judgment: Seoul stays non-lethal.\n    likelihood: likely\n"
             "    confidence: moderate\n    assumptions: [policy-stable]\n")
 ALTERNATIVE = "    alternatives:\n      - hypothesis: Seoul sends weapons.\n        likelihood: unlikely\n"
-RESOLUTION = "    resolution:\n      date: 2025-03-01\n      outcome: no\n"
+RESOLUTION = "    resolution:\n      date: 2024-11-04\n      outcome: no\n"
 QUESTION = "open_questions:\n  - id: rok-lethal-aid\n    question: Will Seoul send weapons?\n    status: open\n"
 DIGEST = "sha256: " + hashlib.sha256(SOURCE_A.encode()).hexdigest()
 DECIMAL = "sha256: " + "1234567890" * 6 + "1234"  # 64 decimal digits: YAML reads them as a number

@@ -67,7 +67,7 @@ def test_a_draft_is_left_out(repo):
 
 def test_annulled_and_open_questions_are_not_scored(repo):
     spec_example(repo)
-    assess(repo, "annulled", "2024-11-05", "likely", qid="gone",
+    assess(repo, "annulled", "2024-11-09", "likely", qid="gone",
            extra=RESOLVED.format(date="2024-11-09", outcome="annulled"))
     assess(repo, "open", "2024-11-05", "likely", qid="still-open")
     assert [q["id"] for q in record(repo).as_dict()["questions"]] == ["q"]

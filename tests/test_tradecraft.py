@@ -244,15 +244,15 @@ def test_resolved_needs_a_resolution_and_the_reverse(repo):
     repo.write(B, question_briefing("2024-11-20", "published", "likely", "    status: resolved\n"))
     assert repo.found() == [(B, 29, 13, "BRF510")]
     repo.write(B, question_briefing("2024-11-20", "published", "likely",
-                                    RESOLVED.format(date="2024-12-01", outcome="no").replace("resolved", "open")))
+                                    RESOLVED.format(date="2024-11-20", outcome="no").replace("resolved", "open")))
     assert repo.found() == [(B, 31, 7, "BRF510")]
-    repo.write(B, question_briefing("2024-11-20", "published", "likely", RESOLVED.format(date="2024-12-01",
+    repo.write(B, question_briefing("2024-11-20", "published", "likely", RESOLVED.format(date="2024-11-20",
                                                                                         outcome="no")))
     assert repo.found() == []
 
 
 def test_resolution_outcome_is_yes_no_or_annulled(repo):
-    repo.write(B, question_briefing("2024-11-20", "published", "likely", RESOLVED.format(date="2024-12-01",
+    repo.write(B, question_briefing("2024-11-20", "published", "likely", RESOLVED.format(date="2024-11-20",
                                                                                         outcome="maybe")))
     assert repo.found() == [(B, 32, 16, "BRF104")]
 
@@ -264,6 +264,18 @@ def test_resolution_before_the_first_assessment(repo):
     assert repo.found() == [(B, 31, 13, "BRF511")]
     assert message(repo, "BRF511")[0] == ("the resolution is dated 2024-10-15, before the question's first "
                                           "assessment (2024-11-01)")
+
+
+def test_resolution_after_the_briefing_that_records_it(repo):
+    repo.write(B, question_briefing("2024-11-20", "published", "likely", RESOLVED.format(date="2099-12-31",
+                                                                                        outcome="yes")))
+    assert repo.found() == [(B, 31, 13, "BRF515")]
+    assert message(repo, "BRF515") == (
+        "the resolution is dated 2099-12-31, after this briefing (2024-11-20)",
+        "record the resolution in a briefing dated on or after the day it resolved, or correct its date")
+    repo.write(B, question_briefing("2024-11-20", "published", "likely", RESOLVED.format(date="2024-11-20",
+                                                                                        outcome="yes")))
+    assert repo.found() == []
 
 
 def test_a_resolved_question_stays_resolved(repo):
@@ -388,7 +400,7 @@ def test_two_sources_that_re_report_each_other(repo):
 @pytest.mark.parametrize("written,found", [("no", []), ("YES", []), ("on", [(B, 32, 16, "BRF104")]),
                                            ("true", [(B, 32, 16, "BRF104")]), ("'no'", [])])
 def test_an_outcome_is_yes_or_no_as_written(repo, written, found):
-    repo.write(B, question_briefing("2024-11-20", "published", "likely", RESOLVED.format(date="2024-12-01",
+    repo.write(B, question_briefing("2024-11-20", "published", "likely", RESOLVED.format(date="2024-11-20",
                                                                                         outcome=written)))
     assert repo.found() == found
 
