@@ -364,7 +364,7 @@ def _check_unique(state: _State, ids: list[tuple[str, Loc]], what: str) -> None:
     for value, at in ids:
         if value in seen:
             state.report(DUPLICATE_ID, at, f"the {what} id '{value}' is used twice in this briefing "
-                         f"(first at line {seen[value].line})", f"merge the two entries or give this one its own id")
+                         f"(first at line {seen[value].line})", "merge the two entries or give this one its own id")
         else:
             seen[value] = at
 

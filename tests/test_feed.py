@@ -113,7 +113,7 @@ def test_links_are_absolute_under_site_url(example, capsys):
 def test_the_feed_is_the_same_at_every_build(example, capsys, tmp_path):
     first = (build(capsys, example.root, "--clean") / "feed.xml").read_bytes()
     time.sleep(1.1)  # (a feed dated by its build would differ)
-    again = build(capsys, example.root, "--site-dir", str(tmp_path / "again"))
+    build(capsys, example.root, "--site-dir", str(tmp_path / "again"))
     assert (tmp_path / "again" / "feed.xml").read_bytes() == first
 
 

@@ -354,7 +354,7 @@ def test_the_question_page_shows_each_change_of_line_and_the_latest_terms_and_re
     assert p.find("brf-resolution") == []
 
     q = page(site, "questions/troops-in-combat")
-    resolution = q.one("brf-resolution")
+    assert q.one("brf-resolution")
     assert text(q.one("brf-outcome", inside="brf-resolution")) == "Outcome: yes"
     assert text(q.one("brf-resolution__date")) == "2024-11-03"
     assert text(q.one("brf-resolution__note")) == "Reported in combat."

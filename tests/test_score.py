@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from build_scripts import score
-from conftest import BRIEFING, ROOT, run, source_meta
+from conftest import BRIEFING, ROOT, run
 
 QUESTION = """open_questions:
   - id: {qid}
