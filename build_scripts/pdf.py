@@ -65,6 +65,17 @@ def pdf_href(page_path: str, briefing_id: str, directory_urls: bool = True) -> s
     return to_root(page_path, directory_urls) + pdf_path(briefing_id)
 
 
+def _weasyprint():
+    """WeasyPrint, or :class:`PdfError` saying what it needs (Pango is a system library)."""
+    try:
+        import weasyprint
+    except (ImportError, OSError) as exc:
+        raise PdfError(f"cannot make PDFs: WeasyPrint cannot start ({str(exc).splitlines()[0] if str(exc) else exc}); "
+                       "it needs Pango: on Debian, apt-get install libpango-1.0-0 libpangoft2-1.0-0 "
+                       "fonts-dejavu-core") from None
+    return weasyprint
+
+
 def _fetcher_class():
     """:class:`LocalFiles`, made once WeasyPrint is imported (only when a PDF is made)."""
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
@@ -134,8 +145,7 @@ class PdfRenderer:
     def pdf(self, briefing_id: str, page: str | None = None) -> Rendered:
         """The PDF of the briefing ``briefing_id`` (one the index holds); ``page``: its
         :meth:`html`, when already made."""
-        import weasyprint
-
+        weasyprint = _weasyprint()
         plan = self.plans[briefing_id]
         page = self.html(plan) if page is None else page
         fetcher = _fetcher_class()([self.folder, FONTS])

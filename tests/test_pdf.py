@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -314,6 +315,16 @@ def test_a_title_that_fills_pages_leaves_the_label_on_every_page(example, tmp_pa
     for page in range(1, count + 1):
         text = lines(pdftotext(pdf, page))
         assert (text[0], text[-1]) == ("TLP:CLEAR", "TLP:CLEAR"), page
+
+
+def test_without_weasyprint_s_libraries_the_pdf_says_what_to_install(example, tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # (as when Pango is missing: it cannot be imported)
+    code, out, err = run(capsys, "pdf", EU, "--path", str(example.root), "-o", str(tmp_path / "x.pdf"))
+    assert (code, out) == (2, "")
+    assert err.startswith("briefings: cannot make PDFs: WeasyPrint cannot start (")
+    assert err.endswith("it needs Pango: on Debian, apt-get install libpango-1.0-0 libpangoft2-1.0-0 "
+                        "fonts-dejavu-core\n")
+    assert not (tmp_path / "x.pdf").exists()
 
 
 def test_a_long_address_stays_on_the_page(tmp_path, capsys):
