@@ -16,7 +16,6 @@ dates are the briefing's as-of date, and its identifier is derived from its cont
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import mimetypes
@@ -31,6 +30,7 @@ from typing import NamedTuple
 
 from .index import SiteIndex
 from .render import PagePlan, Utf8Loader, environment, plan_pages, template_failure, to_root
+from .site import errors_logged
 
 #: The template of a briefing's PDF, in ``templates/pdf/``.
 TEMPLATE = "briefing.html.j2"
@@ -149,7 +149,9 @@ class PdfRenderer:
         plan = self.plans[briefing_id]
         page = self.html(plan) if page is None else page
         fetcher = _fetcher_class()([self.folder, FONTS])
-        with _failures() as failed:
+        # (the errors WeasyPrint logs: a stylesheet or font it cannot use; it goes on without
+        # them, but a PDF made without its stylesheet is no PDF to publish)
+        with errors_logged(logging.getLogger("weasyprint")) as failed:
             try:
                 document = weasyprint.HTML(string=page, base_url=self.folder.resolve().as_uri() + "/",
                                            url_fetcher=fetcher).render()
@@ -177,24 +179,6 @@ def made_from(pdf: Path, page: str) -> bool:
     except OSError:
         return False
     return b"(" + identifier(page) + b")" in tail
-
-
-@contextlib.contextmanager
-def _failures():
-    """The errors WeasyPrint logs while it renders (a stylesheet or font it cannot use):
-    it goes on without them, but a PDF made without its stylesheet is no PDF to publish."""
-    failed: list[str] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            failed.append(record.getMessage())
-
-    logger, handler = logging.getLogger("weasyprint"), Collect(logging.ERROR)
-    logger.addHandler(handler)
-    try:
-        yield failed
-    finally:
-        logger.removeHandler(handler)
 
 
 def write_file(data: bytes, target: Path) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .cache import link_tree
 from .render import template_failure
-from .site import BuildFailed, aborted, dirty_notice_dropped, engine_log, load_config, mkdocs_logging
+from .site import BuildFailed, aborted, dirty_notice_dropped, engine_log, errors_logged, load_config, mkdocs_logging
 
 #: The preview's report of its last rebuild, in its site: ``{"error": null or why it failed}``.
 STATUS = "briefings-preview.json"
@@ -111,24 +111,6 @@ class PreviewBuilder:
             shutil.rmtree(kept, ignore_errors=True)
 
 
-@contextmanager
-def _errors_logged():
-    """The messages MkDocs logs as errors meanwhile (an aborted build logs its reasons first)."""
-    errors: list[str] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            errors.append(record.getMessage())
-
-    handler = Collect(logging.ERROR)
-    logger = engine_log()
-    logger.addHandler(handler)
-    try:
-        yield errors
-    finally:
-        logger.removeHandler(handler)
-
-
 def _failure(exc: Exception, root: Path) -> str:
     """What went wrong in a build, in one line (file and line when a template failed)."""
     from mkdocs.exceptions import MkDocsException
@@ -191,7 +173,8 @@ def serve(root: Path, *, dev_addr: str | None = None, max_marking: str | None = 
             def rebuild() -> None:
                 nonlocal failed
                 try:
-                    with _errors_logged() as errors:
+                    # (MkDocs logs the reasons of an aborted build before it gives up)
+                    with errors_logged(engine_log()) as errors:
                         done = builder(full=failed)
                 except Exception as exc:  # never let the server wait for a build that will not come
                     failed = True

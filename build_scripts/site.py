@@ -37,6 +37,23 @@ def engine_log(name: str = "") -> logging.Logger:
     return logging.getLogger(mkdocs.__name__ + name)
 
 
+@contextmanager
+def errors_logged(logger: logging.Logger):
+    """The messages ``logger`` logs as errors meanwhile (a list that fills as they come)."""
+    errors: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            errors.append(record.getMessage())
+
+    handler = Collect(logging.ERROR)
+    logger.addHandler(handler)
+    try:
+        yield errors
+    finally:
+        logger.removeHandler(handler)
+
+
 class BuildFailed(Exception):
     """MkDocs could not build the site; the message says why (``logged``: MkDocs has logged
     the reason already, and the message only says that it gave up)."""
