@@ -330,13 +330,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_pdf(args: argparse.Namespace) -> int:
     from . import pdf
+    from .sitedir import replace_file
 
     root = Path(args.path)
     repo = _checked(root, "no PDF was written")
     try:
         target = pdf.output_target(root, args.output, args.id)
         made = pdf.briefing_pdf(repo, args.id, root / "templates", args.max_marking)
-        pdf.write_file(made.data, target)
+        replace_file(target, made.data)
     except pdf.PdfError as exc:
         raise CannotRun(str(exc)) from None
     except OSError as exc:

@@ -20,7 +20,6 @@ import hashlib
 import logging
 import mimetypes
 import os
-import tempfile
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable
@@ -31,6 +30,7 @@ from typing import NamedTuple
 from .index import SiteIndex
 from .render import PagePlan, Utf8Loader, environment, plan_pages, template_failure, to_root
 from .site import errors_logged
+from .sitedir import KEPT, replace_file
 
 #: The template of a briefing's PDF, in ``templates/pdf/``.
 TEMPLATE = "briefing.html.j2"
@@ -181,21 +181,6 @@ def made_from(pdf: Path, page: str) -> bool:
     return b"(" + identifier(page) + b")" in tail
 
 
-def write_file(data: bytes, target: Path) -> None:
-    """Write ``data`` to ``target`` whole or not at all: through a new file beside it,
-    renamed over it (a file it replaces, shared with a cached site, is never written into)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def renderers(repo, max_marking: str, templates: Path) -> dict[str, PdfRenderer]:
     """For each marking up to ``max_marking`` that a briefing of ``repo`` carries, the renderer
     of the briefings so marked: it cross-references only what is marked at most that (a PDF
@@ -223,20 +208,18 @@ def write_site_pdfs(repo, max_marking: str, templates: Path, site: Path,
             target = site / name
             page = renderer.html(plan)
             if not made_from(target, page):
-                write_file(renderer.pdf(briefing_id, page).data, target)
+                replace_file(target, renderer.pdf(briefing_id, page).data)
             written.add(name)
             advance()
     return written
 
 
-#: Folders of a repository that no PDF is written into (records, sources, templates, git).
-KEPT = ("briefings", "sources", "templates", ".git")
 
 
 def output_target(root: Path, output: Path | None, briefing_id: str) -> Path:
     """Where ``briefings pdf`` writes: ``output`` (a folder: ``<id>.pdf`` in it), else
     ``<id>.pdf`` in the current folder. Refused (:class:`PdfError`): a folder that does not
-    exist, one of the repository's :data:`KEPT` folders, and a file that is not a PDF."""
+    exist, one of the repository's :data:`.sitedir.KEPT` folders, and a file that is not a PDF."""
     target = Path(output) if output is not None else Path(f"{briefing_id}.pdf")
     if target.is_dir():
         target = target / f"{briefing_id}.pdf"

@@ -122,11 +122,15 @@ class _GeneratedPage(Page):
             self.key = page_key(self.rendered, self.nav_title)
         return self.rendered
 
+    def same_records(self) -> bool:
+        """Whether the page shows the very records the build this one starts from showed."""
+        return self.previous is not None and self.depends is not None and self.depends == self.previous.depends
+
     def modified(self) -> bool:
         """Whether the page differs from the build this one starts from."""
         if self.previous is None:
             return True
-        if self.key is None and self.depends is not None and self.depends == self.previous.depends:
+        if self.key is None and self.same_records():
             self.key = self.previous.key  # the same records through the same templates
             return False
         if self.waits:
@@ -338,8 +342,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
                 page.update_date = str(plan.updated)
             self.pages[plan.path] = page
         keys.done()
-        unchanged = {path for path, page in self.pages.items()  # (their records are the previous build's)
-                     if page.previous is not None and page.depends is not None and page.depends == page.previous.depends}
+        unchanged = {path for path, page in self.pages.items() if page.same_records()}
         self._add(files, config, feed_file(config, self.index, unchanged))  # feed.xml (see :mod:`.feed`)
         self.progress.set_total(len(files.documentation_pages()))
         return files

@@ -24,9 +24,26 @@ from pathlib import Path
 MARKER = ".briefings-site"
 MARKER_TEXT = ("This folder is a site built by `briefings build`, which replaces it whole on every build.\n"
                "Keep nothing else in it.\n")
-#: The repository's own folders, with what they hold.
-PROTECTED = ("briefings", "sources", "templates", ".git", ".briefings-cache")
+#: The repository's own folders, which no output of the tool (a PDF, an export) is written into.
+KEPT = ("briefings", "sources", "templates", ".git")
+#: ... nor the site, which must not hold the build cache either.
+PROTECTED = (*KEPT, ".briefings-cache")
 DEFAULT_SITE_DIR = "site"
+
+
+def replace_file(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` whole or not at all: through a new file beside it,
+    renamed over it (a file it replaces, shared with a cached site, is never written into)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 class UnsafeSiteDir(Exception):

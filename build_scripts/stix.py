@@ -27,8 +27,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-import tempfile
 import urllib.parse
 import uuid
 from pathlib import Path
@@ -40,6 +38,7 @@ from .index import SiteIndex, build_index
 from .model import LIKELIHOOD_BANDS, TLP_ORDER, Briefing, Citation, Source, marking_rank
 from .render import grade
 from .repo import Repository
+from .sitedir import KEPT, replace_file
 
 #: The namespace of every id this export makes: uuid5(NAMESPACE_URL, "urn:briefings-as-code:stix").
 NAMESPACE = uuid.UUID("3ba1a343-b133-50e8-a34b-bb96d591d108")
@@ -273,8 +272,6 @@ class _Digests:
 
 #: What a URL keeps as it is (RFC 3986's reserved and unreserved characters, and "%").
 _URI_SAFE = ":/?#[]@!$&'()*+,;=%-._~"
-#: Folders of the repository an export is never written into.
-PROTECTED = ("briefings", "sources", "templates", ".git")
 
 
 def write(root: Path, output: Path, text: str) -> Path:
@@ -282,7 +279,7 @@ def write(root: Path, output: Path, text: str) -> Path:
     (:class:`Refused`) inside the repository's records, templates or ``.git``, onto a folder,
     or onto any other file. Returns where it was written."""
     target = output.resolve()
-    for name in PROTECTED:
+    for name in KEPT:
         folder = (root / name).resolve()
         if target == folder or target.is_relative_to(folder):
             raise Refused(f"{output}: an export is never written into {name}/ of the repository; "
@@ -304,15 +301,7 @@ def write(root: Path, output: Path, text: str) -> Path:
     if not target.parent.is_dir():
         raise Refused(f"{output}: the folder {output.parent} does not exist")
     try:
-        handle, temporary = tempfile.mkstemp(prefix=".briefings-export-", dir=target.parent)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as written:
-                written.write(text)
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, target)
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        replace_file(target, text.encode("utf-8"))
     except OSError as exc:
         raise Refused(f"cannot write {output}: {exc.strerror or exc}") from None
     return target
