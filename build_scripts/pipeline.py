@@ -91,9 +91,11 @@ def render(root: Path, checked: tuple[Repository, Result], options: Options,
     """Stages 3 and 4: every page built beside the site (see :func:`.site.build_pages`)."""
     from .site import build_pages
 
+    handed = [checked]
+    del checked  # (the build lets go of the records once the pages are written: this frame holds none)
     with frozen_gc():
         return build_pages(root.resolve(), site_dir=options.site_dir, max_marking=options.max_marking,
-                           offline=options.offline, checked=checked, verbose=options.verbose,
+                           offline=options.offline, checked=handed.pop(), verbose=options.verbose,
                            strict=options.strict, owner=options.owner, progress=progress,
                            incremental=options.incremental, pdf=options.pdf)
 

@@ -53,7 +53,7 @@ from .render import Page as RenderedPage
 from .render import PagePlan, RenderError, Renderer, Utf8Loader, bounded_range, environment, plan_pages
 from .repo import Repository, load_repository
 from .report import as_text
-from .search import PART_TEXT, SearchIndexError, index_site
+from .search import PART_TEXT, Indexer, SearchIndexError
 from .watchdog import Watchdog
 
 if typing.TYPE_CHECKING:
@@ -214,9 +214,14 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         self.checked: tuple[Repository, Result] | None = None
         #: Set by ``briefings serve``: state kept between rebuilds.
         self.preview: Preview | None = None  # (a :class:`.preview.Preview`)
-        #: Set by ``briefings build``, which indexes the search once the build has let go
-        #: of its memory (Pagefind's own peak is then all there is).
+        #: Set by ``briefings build``, which finishes the search index once the build has let
+        #: go of its memory (and the stale pages of the site it started from are gone).
         self.defer_search = False
+        #: Set by ``briefings build``: what the search index of the site it starts from was
+        #: made of (see :class:`.search.Indexer`).
+        self.previous_search: dict | None = None
+        #: The search index, fed each page as it is written (Pagefind sites but previews).
+        self.search: Indexer | None = None
         #: Set by ``briefings build --pdf``, which writes each briefing's PDF: its page links to it.
         self.pdf = False
         self.frozen = False  # gc.freeze() is in effect for this build
@@ -388,6 +393,10 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         # Every page is read now; an incremental build writes only those it read again.
         self.progress.start(WRITE, sum(1 for file in files.documentation_pages() if file.page.content is not None))
         self.outputs = {file.dest_uri for file in files}
+        if self.config.search == "pagefind" and self.preview is None:
+            self.search = Indexer(Path(config.site_dir), self.config.search_part_text, self.previous_search)
+            self.search.expect([*(uri for uri in self.outputs if uri.endswith(".html")),
+                                *(name for name in config.theme.static_templates if name.endswith(".html"))])
         if self.previous is not None and self.preview is None:  # (a preview's site is its own)
             self._unlink_rewritten(files, config)
         return env
@@ -448,9 +457,23 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
             page.content = self.spill.read(where[1]).decode("utf-8")
         return context
 
+    def on_post_template(self, output_content, *, template_name, config):
+        if self.search is not None and template_name in config.theme.static_templates:
+            self._searched(template_name, output_content)  # (404.html: the site's own page)
+        return output_content
+
+    def _searched(self, path: str, output: str) -> None:
+        try:  # (the bytes the engine writes)
+            self.search.page(path, output.encode("utf-8", errors="xmlcharrefreplace"))
+        except SearchIndexError as exc:
+            raise PluginError(str(exc)) from None
+
+    @event_priority(-100)  # what the engine writes: after any other plugin has changed it
     def on_post_page(self, output, *, page, config):
         self._kick()
         self.progress.advance()  # written
+        if self.search is not None:
+            self._searched(page.file.dest_uri, output)
         if self.preview is not None:
             self.preview.rebuilt.add(page.url)
         elif isinstance(page, _GeneratedPage):
@@ -467,7 +490,22 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
             self.spill.close()  # (a temporary file: removed on close)
         self.spill, self.spilled = None, {}
 
+    def finish_search(self, progress: Progress = SILENT) -> dict:
+        """Finish the search index, once every file of the site is written (see
+        :meth:`.search.Indexer.finish`); what it was made of."""
+        search, self.search = self.search, None
+        try:
+            return search.finish(progress)
+        except SearchIndexError as exc:
+            raise PluginError(str(exc)) from None
+
+    def stop_search(self) -> None:
+        if self.search is not None:
+            self.search.stop()
+            self.search = None
+
     def on_build_error(self, *, error) -> None:
+        self.stop_search()
         self.stop_watchdog()
         self._clean_spill()
         self._unfreeze()
@@ -478,11 +516,8 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         self._clean_spill()
         self._unfreeze()
         self.index = None
-        if self.config.search == "pagefind" and not self.defer_search:
-            try:
-                indexed = index_site(Path(config.site_dir), self.config.search_part_text)
-            except SearchIndexError as exc:
-                raise PluginError(str(exc)) from None
+        if self.search is not None and not self.defer_search:
+            indexed = self.finish_search()
             log.debug("search index written in %d part(s)", len(indexed["parts"]))
         if self.preview is not None:
             self.preview.built, self.preview.rendered = self.built(), self.rendered

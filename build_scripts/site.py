@@ -128,16 +128,20 @@ class Staged:
     #: What the search index of the site it started from was made of, if any
     #: (see :data:`.search.Indexed`).
     previous_search: dict | None = None
+    #: What its search index was made of, if it is written already (a clean build indexes
+    #: the pages as they are written).
+    indexed: dict | None = None
 
     def as_json(self) -> dict:
         return {"staging": str(self.staging), "target": str(self.target), "search": self.search,
                 "part_text": self.part_text, "cache": None if self.cache is None else str(self.cache),
-                "previous_search": self.previous_search}
+                "previous_search": self.previous_search, "indexed": self.indexed}
 
     @classmethod
     def from_json(cls, data: dict) -> "Staged":
         return cls(Path(data["staging"]), Path(data["target"]), data["search"], data["part_text"],
-                   None if data.get("cache") is None else Path(data["cache"]), data.get("previous_search"))
+                   None if data.get("cache") is None else Path(data["cache"]), data.get("previous_search"),
+                   data.get("indexed"))
 
 
 class _DirtyNotice(logging.Filter):
@@ -231,7 +235,7 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
                 with locked(cache.folder):
                     previous = _start_from(cache, cache.previous(), staging)
             plugin.previous = previous.pages if previous.site is not None else None
-            plugin.previous_nav = previous.nav
+            plugin.previous_nav, plugin.previous_search = previous.nav, previous.search
             with dirty_notice_dropped():
                 mkdocs_build(config, dirty=previous.site is not None)
             if pdf:
@@ -239,6 +243,12 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
             _remove_stale(staging, previous.files - plugin.outputs)
             if cache is not None:
                 cache.prepare(plugin.built(), plugin.outputs, staging, plugin.nav)
+            indexed = None
+            if plugin.search is not None and plugin.search.streaming:  # (its Pagefinds run in this process)
+                progress.start(INDEX)
+                records = None
+                _release_memory()
+                indexed = plugin.finish_search(progress)
         except (MkDocsException, OSError) as exc:
             shutil.rmtree(staging, ignore_errors=True)
             failed = BuildFailed(str(exc) or type(exc).__name__)
@@ -255,10 +265,11 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
             raise
         finally:
             plugin.stop_watchdog()
-    progress.finish()  # (the pages are written)
+            plugin.stop_search()  # (an incremental build's is finished once it is swapped in)
+    progress.finish()  # (the pages are written, or indexed)
     # as on_config left it: offline builds and previews use Material's search
     return Staged(staging, target, plugin.config.search == "pagefind", plugin.config.search_part_text,
-                  None if cache is None else cache.folder, previous.search)
+                  None if cache is None else cache.folder, previous.search, indexed)
 
 
 #: The plugins an incremental build may run with: they write nothing into the site but
@@ -344,7 +355,9 @@ def _stage(target: Path, owner: str | None) -> Path:
 def finish(staged: Staged, progress: Progress = SILENT) -> Path:
     """Index the staged site for search (if it uses Pagefind), then swap it in."""
     try:
-        if staged.search:
+        if staged.indexed is not None:
+            search = staged.indexed
+        elif staged.search:
             progress.start(INDEX)
             _release_memory()
             search = index_site(staged.staging, staged.part_text, progress, staged.previous_search)

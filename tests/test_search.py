@@ -7,26 +7,40 @@ import shutil
 
 import pytest
 
-from build_scripts.search import IndexedPage, SearchIndexError, index_site, indexed_pages, partition
+from build_scripts.search import (IndexedPage, Indexer, SearchIndexError, ends_part, index_site, indexed_pages,
+                                  partition, searched)
 
 
 def pages(*sizes: int) -> list[IndexedPage]:
     return [IndexedPage(f"p{number:03}/index.html", size) for number, size in enumerate(sizes)]
 
 
-def test_as_many_parts_as_the_text_needs_each_page_where_its_path_hashes():
-    parts = partition(pages(*[10] * 100), 250)
-    assert len(parts) == 4  # 1,000 characters, 250 a part
-    assert sorted(page.path for part in parts for page in part) == sorted(page.path for page in pages(*[10] * 100))
-    assert all(part == sorted(part, key=lambda page: page.path) for part in parts)
-    assert all(15 <= len(part) <= 35 for part in parts)  # (a hash spreads them)
+def test_parts_are_runs_of_pages_in_path_order_each_ending_where_a_page_path_says():
+    every = pages(*[10] * 100)
+    parts = partition(every, 250)
+    assert [page for part in parts for page in part] == every
+    assert 2 <= len(parts) <= 10  # about 1,000 characters at 250 a part
+    for part in parts:
+        held = 0
+        for page in part[:-1]:
+            held += page.text
+            assert not ends_part(page.path, page.text, held, 250)
+        assert part is parts[-1] or ends_part(part[-1].path, part[-1].text, held + part[-1].text, 250)
+    assert partition(every, 250) == parts  # the same paths, the same parts
+
+
+def test_a_part_holds_at_most_twice_its_text():
+    parts = partition(pages(*[100] * 400), 1000)
+    assert max(sum(page.text for page in part) for part in parts) == 2000  # (some part runs that long)
 
 
 def test_a_new_page_leaves_the_other_parts_as_they_were():
     before = partition(pages(*[10] * 100), 300)
-    after = partition(pages(*[10] * 100) + [IndexedPage("zz-new/index.html", 10)], 300)  # 4 parts still
-    changed = [number for number, (old, new) in enumerate(zip(before, after)) if old != new]
-    assert len(changed) == 1 and IndexedPage("zz-new/index.html", 10) in after[changed[0]]
+    new = IndexedPage("p050a/index.html", 10)
+    after = partition(sorted(pages(*[10] * 100) + [new], key=lambda page: page.path), 300)
+    kept = [part for part in after if new not in part]
+    assert all(part in before for part in kept)
+    assert len(before) - len([part for part in before if part in kept]) == 1  # the part it joined
 
 
 def test_no_page_means_no_part():
@@ -34,7 +48,18 @@ def test_no_page_means_no_part():
 
 
 def test_one_part_when_everything_fits():
-    assert partition(pages(1, 2), 100) == [pages(1, 2)]
+    assert partition(pages(1, 2), 10**6) == [pages(1, 2)]
+
+
+def test_pagefind_reads_the_language_the_title_and_the_marked_element_on():
+    page = (b"<!doctype html><html lang='fr' class='x'><head><meta charset='utf-8'><title>T &amp; U</title>"
+            b"<link rel='stylesheet' href='a.css'></head><body><nav>menu</nav><main data-pagefind-body>"
+            b"<h1>T</h1></main><footer>end</footer></body></html>")
+    assert searched(page) == (b"<html lang='fr' class='x'><head><title>T &amp; U</title></head><body>"
+                              b"<main data-pagefind-body><h1>T</h1></main><footer>end</footer></body></html>")
+    assert searched(page.replace(b"<nav>", b"<nav data-pagefind-filter='kind:x'>")) == \
+        page.replace(b"<nav>", b"<nav data-pagefind-filter='kind:x'>")  # (it speaks to Pagefind: all of it)
+    assert searched(b"<html><body><p>no marker</p></body></html>") is None
 
 
 def _page(text: str, body: bool = True) -> str:
@@ -87,7 +112,7 @@ def test_without_the_marker_pagefind_indexes_whole_pages_in_one_run(tmp_path):
 def test_a_failed_pagefind_run_is_an_error_not_a_traceback(tmp_path, monkeypatch):
     (tmp_path / "index.html").write_text(_page("hello world"), encoding="utf-8")
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", "/bin/false")
-    with pytest.raises(SearchIndexError, match=r"^Pagefind could not index the site: exit code 1$"):
+    with pytest.raises(SearchIndexError, match=r"^Pagefind could not index the site: it stopped \(exit code 1\)$"):
         index_site(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["index.html"]
 
@@ -126,8 +151,43 @@ def test_a_page_file_with_the_stamp_it_had_is_not_read_again(tmp_path):
     edited.write_text(_page("changed " * 50), encoding="utf-8")  # written anew: another inode
     found = {page.path: (page.text, page.digest) for page in indexed_pages(tmp_path, known)}
     assert found["page-0/index.html"] == found["page-2/index.html"] == (7, bytes(16))  # taken as recorded
-    assert found["page-1/index.html"][1] == hashlib.blake2b(edited.read_bytes(), digest_size=16).digest()
+    assert found["page-1/index.html"][1] == hashlib.blake2b(searched(edited.read_bytes()), digest_size=16).digest()
 
 
 def tree(folder):
     return {path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+def test_pages_indexed_as_they_are_written_make_the_index_of_the_written_site(tmp_path):
+    site, fresh = tmp_path / "site", tmp_path / "fresh"
+    written = {f"page-{number}/index.html": _page(f"word{number} " * 50) for number in range(12)}
+    written["404.html"] = _page("not found")
+    written["about/index.html"] = _page("unmarked", body=False)
+    indexer = Indexer(site, part_text=800)
+    indexer.expect(written)
+    for path in [*sorted(written)[3:], *sorted(written)[:3]]:  # (out of order: the first ones last)
+        (site / path).parent.mkdir(parents=True, exist_ok=True)
+        (site / path).write_text(written[path], encoding="utf-8")
+        indexer.page(path, written[path].encode())
+    assert indexer.streaming and any(part.service is not None for part in indexer.parts)  # (begun meanwhile)
+    streamed = indexer.finish()
+    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns("pagefind"))
+    again = index_site(fresh, part_text=800)
+    assert again["parts"] == streamed["parts"] and len(streamed["parts"]) >= 3
+    assert {path: entry[3:] for path, entry in again["pages"].items()} == \
+        {path: entry[3:] for path, entry in streamed["pages"].items()}
+    assert tree(fresh / "pagefind") == tree(site / "pagefind")
+    assert streamed["pages"]["about/index.html"][3:] == [None, "00" * 16]
+
+
+def test_a_page_the_indexer_did_not_expect_has_the_site_indexed_once_written(tmp_path):
+    site = tmp_path / "site"
+    indexer = Indexer(site, part_text=800)
+    indexer.expect(["a/index.html"])
+    for path in ("a/index.html", "b/index.html"):
+        (site / path).parent.mkdir(parents=True, exist_ok=True)
+        (site / path).write_text(_page(f"{path[0]}word " * 40), encoding="utf-8")
+    indexer.page("a/index.html", (site / "a/index.html").read_bytes())
+    assert sorted(indexer.finish()["pages"]) == ["a/index.html", "b/index.html"]
+    fragments = b"".join(path.read_bytes() for path in (site / "pagefind").rglob("*.pf_fragment"))
+    assert fragments and len(list((site / "pagefind").rglob("*.pf_fragment"))) == 2
