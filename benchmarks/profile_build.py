@@ -183,7 +183,7 @@ def memory_by_stage(root: Path, freeze: bool = False) -> None:
 
 def build_in_process(root: Path) -> int:
     """``briefings build`` in this process: what its child process does (check, render,
-    build the pages), then what it does itself (index the search, swap the site in)."""
+    build and index the pages), then what it does itself (swap the site in)."""
     from build_scripts import cli, site
 
     with tempfile.TemporaryDirectory(prefix="profile-build-") as work:

@@ -75,10 +75,10 @@ CHILD_ABOVE_BYTES = 10_000_000
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    """Check and build the site. For a large repository a child process checks and renders
-    the pages; this one then indexes the search and swaps the site in. The child's memory
-    (every record, every MkDocs page) goes back to the system when it exits, so the search
-    indexer's own peak is never added to it.
+    """Check and build the site. For a large repository a child process checks, renders and
+    indexes the pages (it lets go of the records before the last parts of the search index
+    are made); this one then swaps the site in. The child's memory (every record, every
+    MkDocs page) goes back to the system when it exits.
 
     The site folder is checked first, before the repository is: a folder that a build must
     not replace is refused before anything is read or written."""

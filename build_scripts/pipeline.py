@@ -15,13 +15,15 @@ Each stage is a function of its own module; this module runs them in order for
    whose records changed (:mod:`.cache`).
 4. **engine** (:func:`.site.build_pages`): MkDocs or ProperDocs (:mod:`.engine`) puts each
    page in the theme, beside the site it will replace.
-5. **search** (:func:`.search.index_site`) and **swap** (:func:`.site.finish`): Pagefind
-   indexes the new site in parts, then it replaces the old one whole, and the build cache
-   keeps it.
+5. **search** (:class:`.search.Indexer`): Pagefind indexes the site in parts, a clean
+   build's as the engine writes its pages, an incremental build's changed parts once they
+   are written.
+6. **swap** (:func:`.site.finish`): the new site replaces the old one whole, and the build
+   cache keeps it.
 
 ``briefings build`` runs :func:`check` and :func:`render` in a child process for a large
-repository (whose memory is then given back before Pagefind runs), and :func:`publish`
-in itself. ``progress`` is told of each stage as it starts and ends (:mod:`.progress`).
+repository (which lets go of the records before the last parts of the index are made),
+and :func:`publish` in itself. ``progress`` is told of each stage as it starts and ends (:mod:`.progress`).
 """
 
 from __future__ import annotations
@@ -88,7 +90,7 @@ def check(root: Path, progress: Progress = SILENT, cached: bool = True) -> tuple
 
 def render(root: Path, checked: tuple[Repository, Result], options: Options,
            progress: Progress = SILENT) -> Staged:
-    """Stages 3 and 4: every page built beside the site (see :func:`.site.build_pages`)."""
+    """Stages 3 to 5: every page built beside the site, and indexed (see :func:`.site.build_pages`)."""
     from .site import build_pages
 
     handed = [checked]
@@ -101,7 +103,7 @@ def render(root: Path, checked: tuple[Repository, Result], options: Options,
 
 
 def publish(staged: Staged, progress: Progress = SILENT) -> Path:
-    """Stage 5: the search index, then the swap (see :func:`.site.finish`)."""
+    """Stage 6: the swap (see :func:`.site.finish`)."""
     from .site import finish
 
     return finish(staged, progress)

@@ -394,9 +394,13 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         self.progress.start(WRITE, sum(1 for file in files.documentation_pages() if file.page.content is not None))
         self.outputs = {file.dest_uri for file in files}
         if self.config.search == "pagefind" and self.preview is None:
+            # (about the order the engine writes them in: the theme's pages, then ours as planned,
+            # then the static pages and any other, by path: their place in the engine's order
+            # is not the same in every build)
+            ours = [page.file.dest_uri for page in self.pages.values()]
             self.search = Indexer(Path(config.site_dir), self.config.search_part_text, self.previous_search)
-            self.search.expect([*(uri for uri in self.outputs if uri.endswith(".html")),
-                                *(name for name in config.theme.static_templates if name.endswith(".html"))])
+            self.search.expect([*(name for name in config.theme.static_templates if name.endswith(".html")), *ours,
+                                *sorted(uri for uri in self.outputs.difference(ours) if uri.endswith(".html"))])
         if self.previous is not None and self.preview is None:  # (a preview's site is its own)
             self._unlink_rewritten(files, config)
         return env

@@ -1,43 +1,45 @@
 """Index a site with Pagefind while its pages are written: in parts, side by side, reused when unchanged.
 
 Pagefind holds every page it indexes in memory until it writes the index, and peaks at
-about 40 bytes per character of indexed text: one index of 5,000 briefings and their
-15,000 sources would need several GiB. So the pages, in path order, are cut into parts
-of about ``part_text`` characters (:func:`partition`), each indexed by a Pagefind of its
-own (:mod:`.searchservice`), and the browser merges them at query time with Pagefind's
-``mergeIndex``. The first part is the primary bundle in ``pagefind/`` (script,
-WebAssembly, UI); the others, in ``pagefind/part-N/``, hold only their index.
+about 40 bytes per character of indexed text: one run over 5,000 briefings and their
+15,000 sources would need several GiB. So the pages, in the order the engine writes
+them, are cut into parts of about ``part_text`` characters (:func:`partition`), each
+indexed by a Pagefind run of its own, and the browser merges them at query time with
+Pagefind's ``mergeIndex``. The first part is the primary bundle in ``pagefind/``
+(script, WebAssembly, UI); the others, in ``pagefind/part-N/``, hold only their index.
 ``pagefind/parts.js`` names them for the search box.
 
-A part ends after a page whose path hashes to a multiple of the pages a part holds (or
-once it holds twice its text): where the parts end depends on the pages' paths, not on
-what the others hold, so an edit changes the part of the pages it changed and no other,
-and a new page moves no boundary but its own. Pagefind is handed only what it reads of a
-page (:func:`searched`: its language, title and the ``data-pagefind-body`` element on),
-and a part's index depends on that and on the order of its pages alone.
+A part ends after a page whose path hashes to a number under its share of a part's text
+(:func:`ends_part`): where parts end depends on the pages' paths and sizes, not on what
+the others hold, so an edit changes the parts of the pages it changed and no other, and
+a new page moves no end but its own part's. Pagefind runs over a folder that holds, for
+each page of its part, only what it reads of the page (:func:`searched`: its language,
+title and ``data-pagefind-body`` element on); a part's index depends on that alone.
 
-A clean build indexes each page as the engine writes it (:meth:`Indexer.page`): a part
-is handed to Pagefind page by page and written once complete, while the engine writes
-the next ones. An incremental build (see :mod:`.cache`) keeps the index of every part
-whose pages Pagefind reads as the previous build's did, and indexes the others once the
-site is written. Either way the index is the same.
+A clean build hands each page over as the engine writes it (:meth:`Indexer.page`): a part
+is indexed as soon as its last page is written, while the engine writes the next ones. An
+incremental build (see :mod:`.cache`) keeps the index of every part whose pages Pagefind
+reads as the previous build's did, and indexes the others once the site is written.
+Either way the index is the same.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .interrupt import die_with_parent
 from .progress import SILENT, Progress
-from .searchservice import Service, ServiceError
 
 BUNDLE = "pagefind"
 #: Characters of page text per part: Pagefind peaks at about 160 MiB on these. Smaller
@@ -47,10 +49,12 @@ PART_TEXT = 4_000_000
 #: or one on a single core (memory: two parts at a time).
 WORKERS = max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 #: Leave out of the index: heading permalinks, citation backlinks, citation markers.
-EXCLUDE = [".headerlink", ".brf-backrefs", "a.citation"]
+EXCLUDE = ".headerlink, .brf-backrefs, a.citation"
 #: What a secondary part keeps: Pagefind's primary bundle serves the script and WebAssembly.
 PART_FILES = ("pagefind-entry.json", "index", "fragment", "filter")
 PARTS_SCRIPT = "parts.js"
+#: Where each part's pages wait for their Pagefind run, inside the site (removed after).
+WORK = ".pagefind-parts"
 
 _BODY = b"data-pagefind-body"
 _TAG = re.compile(rb"<[^>]*>")
@@ -119,7 +123,7 @@ def _html_files(site: Path) -> list[tuple[str, os.stat_result]]:
             for entry in entries:
                 relative = prefix + entry.name
                 if entry.is_dir(follow_symlinks=False):
-                    if relative != BUNDLE:
+                    if relative not in (BUNDLE, WORK):
                         folders.append((Path(entry.path), relative + "/"))
                 elif entry.name.endswith(".html") and entry.is_file():
                     found.append((relative, entry.stat()))
@@ -179,11 +183,12 @@ def partition(pages: list[IndexedPage], part_text: int) -> list[list[IndexedPage
     return [part for part in parts if part]
 
 
-def part_key(pages: list[IndexedPage]) -> str:
-    """What a part's index depends on: what Pagefind reads of its pages, in order, and how
-    Pagefind runs."""
+def part_key(pages: list[IndexedPage], device: int = 0) -> str:
+    """What a part's index depends on: what Pagefind reads of its pages, how Pagefind runs,
+    and the file system it reads them from (``device``: the order in which Pagefind finds
+    the files, which its index follows, is the file system's)."""
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(f"{_pagefind_version()}\0{','.join(EXCLUDE)}\0".encode())
+    digest.update(f"{_pagefind_version()}\0{EXCLUDE}\0{device}\0".encode())
     for page in pages:
         digest.update(page.path.encode("utf-8", "surrogateescape") + b"\0" + page.digest)
     return digest.hexdigest()
@@ -203,72 +208,85 @@ def _url(path: str) -> str:
     return "/" + (path[: -len("index.html")] if path == "index.html" or path.endswith("/index.html") else path)
 
 
+def _pagefind() -> tuple[str, ...]:
+    """How to run Pagefind: its binary, as the ``pagefind`` package finds it (its
+    ``PAGEFIND_BINARY_PATH`` first; one Python start less for each part), else through the
+    package, which says what is missing."""
+    try:
+        from pagefind.service import get_executable
+
+        found = get_executable()
+    except (ImportError, OSError):
+        found = None
+    return (str(found),) if found is not None else (sys.executable, "-m", BUNDLE)
+
+
+def _yielding():
+    """How a Pagefind run starts: it dies with this process, and it yields the processor to
+    the engine writing the pages (the run takes what the engine leaves)."""
+    dies = die_with_parent(signal.SIGKILL)  # (a run leaves nothing to clean)
+
+    def preexec() -> None:
+        if dies is not None:
+            dies()
+        os.nice(10)
+
+    return preexec
+
+
 class _Part:
-    """One part of the index: its pages, handed to a Pagefind of its own once it is started
-    (what comes before waits here), then its files written into the bundle."""
+    """One part of the index: what Pagefind reads of each of its pages, written into a
+    folder of its own as the pages come, then one Pagefind run over that folder."""
 
-    def __init__(self, number: int) -> None:
+    def __init__(self, number: int, work: Path) -> None:
         self.number, self.pages, self.text = number, [], 0
-        self.waiting: list[bytes | None] = []  # what Pagefind reads of each page not handed over
-        self.service: Service | None = None
-        self.closed, self.written, self.finished = False, None, False
+        self.tree, self.output = work / f"site-{number}", work / f"part-{number}"
+        self.process: subprocess.Popen | None = None
+        self.closed = self.finished = False
 
-    def add(self, page: IndexedPage, body: bytes | None) -> None:
-        """Add a page (``body``: what Pagefind reads of it; ``None``: read from the site when started)."""
+    def add(self, page: IndexedPage, body: bytes) -> None:
         self.pages.append(page)
         self.text += page.text
-        if self.service is None:
-            self.waiting.append(body)
-        else:
-            self.service.add(_url(page.path), body)
+        target = self.tree / page.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(body)
 
-    def close(self) -> None:
-        self.closed = True
-        if self.service is not None:
-            self.written = self.service.files()
-
-    def start(self, site: Path, label: str) -> None:
+    def start(self, label: str) -> None:
+        self.label = label
         self.log = tempfile.TemporaryFile(prefix="briefings-pagefind-")
+        command = [*_pagefind(), "--site", str(self.tree), "--output-path", str(self.output),
+                   "--silent", "--exclude-selectors", EXCLUDE]
         try:
-            self.service = Service(EXCLUDE, self.log)
-        except ServiceError as exc:
+            self.process = subprocess.Popen(command, stdout=self.log, stderr=self.log, preexec_fn=_yielding())
+        except OSError as exc:
             self.log.close()
             self.finished = True
-            raise SearchIndexError(f"Pagefind could not index {label}: {exc}") from None
-        for page, body in zip(self.pages, self.waiting):
-            self.service.add(_url(page.path), body if body is not None else searched((site / page.path).read_bytes()))
-        self.waiting = []
-        if self.closed:
-            self.close()
+            raise SearchIndexError(f"cannot run Pagefind to index {label}: {exc}") from None
 
     def running(self) -> bool:
-        return self.service is not None and not self.finished
+        return self.process is not None and not self.finished
 
-    def done(self, bundle: Path, label: str) -> bool:
-        """Whether its index is written into ``bundle`` (:class:`SearchIndexError` if
-        Pagefind failed)."""
-        if self.written is None or not self.service.answered(self.written):
+    def done(self) -> bool:
+        """Whether its index is written (:class:`SearchIndexError` if Pagefind failed)."""
+        if self.process.poll() is None:
             return False
-        try:
-            files = self.service.wait(self.written)["files"]
-        except ServiceError as exc:
-            self.stop()
-            raise SearchIndexError(f"Pagefind could not index {label}: {self._detail() or exc}") from None
-        self.service.close()
-        self.log.close()
         self.finished = True
-        _write_part(bundle, self.number, files)
+        self.log.seek(0)
+        detail = [line for line in self.log.read().decode("utf-8", "replace").splitlines() if line.strip()]
+        self.log.close()
+        if self.process.returncode != 0 or not (self.output / "pagefind-entry.json").is_file():
+            hint = " (install it with: pip install 'pagefind[extended]')" if any("binary" in d for d in detail) else ""
+            raise SearchIndexError(f"Pagefind could not index {self.label}{hint}: "
+                                   f"{detail[-1] if detail else f'exit code {self.process.returncode}'}")
+        shutil.rmtree(self.tree)
         return True
 
-    def _detail(self) -> str:
-        self.log.seek(0)
-        lines = [line for line in self.log.read().decode("utf-8", "replace").splitlines() if line.strip()]
-        hint = " (install it with: pip install 'pagefind[extended]')" if any("binary" in d for d in lines) else ""
-        return f"{lines[-1]}{hint}" if lines else ""
-
     def stop(self) -> None:
-        if self.service is not None:
-            self.service.kill()
+        if self.running():
+            self.finished = True
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
             self.log.close()
 
 
@@ -276,60 +294,64 @@ class Indexer:
     """Writes the search bundle of ``site`` into ``site/pagefind`` (see the module).
 
     ``previous``: what the index of the build ``site`` starts from (whose ``pagefind/`` it
-    holds) was made of. ``workers``: Pagefinds side by side once the site is written."""
+    holds) was made of. ``workers``: Pagefind runs side by side once the site is written."""
 
     def __init__(self, site: Path, part_text: int = PART_TEXT, previous: Indexed | None = None,
                  workers: int | None = None) -> None:
-        self.site, self.part_text, self.progress, self.indexed = site, part_text, SILENT, 0
-        self.workers = workers or WORKERS
+        self.site, self.part_text, self.workers = site, part_text, workers or WORKERS
         self.previous = previous if isinstance(previous, dict) and (site / BUNDLE / PARTS_SCRIPT).is_file() else {}
-        self.bundle = site / BUNDLE
-        self.order: list[str] | None = None  # the pages to come, in path order (while they come)
-        self.next = 0
-        self.bodies: dict[str, bytes | None] = {}  # what Pagefind reads of pages come out of order
+        self.bundle, self.work = site / BUNDLE, site / WORK
+        self.order: list[str] | None = None
+        self.streaming = False
+        self.next = 0  # the first page of the order not yet in a part
+        self.bodies: dict[str, bytes | None] = {}  # what Pagefind reads of the pages come before their turn
         self.parts: list[_Part] = []
-
-    @property
-    def streaming(self) -> bool:
-        """Whether the pages are indexed as they come (see :meth:`expect`)."""
-        return self.order is not None
+        self.progress, self.indexed = SILENT, 0
 
     def expect(self, paths) -> None:
-        """Index the pages as they come (:meth:`page`): ``paths`` are every HTML page the
-        site will hold. Not when the site starts from a previous one (an incremental
-        build): what changed is only known once it is written."""
-        if self.previous:
-            return
-        self.order = sorted(set(paths), key=_order)
-        _remove_parts(self.bundle, keep=set())  # (what a build into this folder left)
+        """``paths``: every HTML page the site will hold, in the order the engine writes
+        them, which is the order of the index (by default: path order). A clean build (no
+        previous index) indexes them as they come (:meth:`page`); an incremental one once
+        they are written, when what changed is known."""
+        self.order = list(dict.fromkeys(paths))
+        self.streaming = not self.previous
+        if self.streaming:
+            _remove_parts(self.bundle, keep=set())  # (what a build into this folder left)
+            self._fresh_work()
+
+    def _fresh_work(self) -> None:
+        shutil.rmtree(self.work, ignore_errors=True)
+        self.work.mkdir(parents=True)
 
     def page(self, path: str, html: bytes) -> None:
         """The page at ``path`` is written: it holds ``html``."""
-        if self.order is None:
+        if not self.streaming:
             return
         self.bodies[path] = searched(html)
         while self.next < len(self.order) and self.order[self.next] in self.bodies:
-            path = self.order[self.next]
-            self.next += 1
-            body = self.bodies.pop(path)
-            if body is not None:
-                self._add(IndexedPage(path, *_measured(body)), body)
+            self._take(self.order[self.next], self.bodies.pop(self.order[self.next]))
         self._schedule(1)  # (the engine takes the other core)
 
-    def _add(self, page: IndexedPage, body: bytes | None) -> None:
+    def _take(self, path: str, body: bytes | None) -> None:
+        """Add the next page of the order to the last part (``body``: what Pagefind reads of
+        it, ``None`` if nothing)."""
+        self.next += 1
+        if body is None:
+            return
+        page = IndexedPage(path, *_measured(body))
         if not self.parts or self.parts[-1].closed:
-            self.parts.append(_Part(len(self.parts)))
+            self.parts.append(_Part(len(self.parts), self.work))
         part = self.parts[-1]
         part.add(page, body)
-        if ends_part(page.path, page.text, part.text, self.part_text):
-            part.close()
+        part.closed = ends_part(page.path, page.text, part.text, self.part_text)
 
     def _schedule(self, workers: int) -> bool:
-        """Start the parts that wait, ``workers`` at a time, once those written are done;
-        whether one was."""
+        """Start the parts that are complete, ``workers`` at a time; move in those done.
+        Whether one was."""
         finished = False
         for part in self.parts:
-            if part.running() and part.done(self.bundle, self._label(part)):
+            if part.running() and part.done():
+                _move_in(part.output, self.bundle, part.number)
                 finished = True
                 self.indexed += len(part.pages)
                 self.progress.advance(len(part.pages))
@@ -337,13 +359,13 @@ class Indexer:
         for part in self.parts:
             if running >= workers:
                 break
-            if part.service is None:
-                part.start(self.site, self._label(part))
+            if part.closed and part.process is None and not part.finished:
+                part.start(self._label(part))
                 running += 1
         return finished
 
     def _label(self, part: _Part) -> str:
-        if len(self.parts) == 1 and part.closed:
+        if len(self.parts) == 1:
             return "the site"
         return f"part {part.number + 1} ({part.pages[0].path} to {part.pages[-1].path})"
 
@@ -354,72 +376,114 @@ class Indexer:
             return self._finish(progress)
         finally:
             self.stop()
+            shutil.rmtree(self.work, ignore_errors=True)
 
     def _finish(self, progress: Progress) -> Indexed:
-        self.progress = progress
-        previous, files = self.previous, _html_files(self.site)
-        if self.order is not None and [path for path, _ in files] == self.order:
+        self.progress, files = progress, _html_files(self.site)
+        order = self.order if self.order is not None and set(self.order) == {path for path, _ in files} \
+            else [path for path, _ in files]  # (pages the engine did not name: path order)
+        device = os.stat(self.site).st_dev
+        if self.streaming and order is self.order:
             for path in self.order[self.next:]:  # (written, but not seen: read it)
-                body = searched((self.site / path).read_bytes())
-                if body is not None:
-                    self._add(IndexedPage(path, *_measured(body)), body)
+                self._take(path, self.bodies.pop(path) if path in self.bodies else
+                           searched((self.site / path).read_bytes()))
+        if self.streaming and order is self.order and self.parts:
             seen = {page.path: page for part in self.parts for page in part.pages}
-            scanned = [(path, (st.st_size, st.st_mtime_ns, st.st_ino), *((seen[path].text, seen[path].digest)
-                        if path in seen else (None, bytes(16)))) for path, st in files]
-            streamed = bool(seen)
+            scanned = [(path, (st.st_size, st.st_mtime_ns, st.st_ino),
+                        *((seen[path].text, seen[path].digest) if path in seen else (None, bytes(16))))
+                       for path, st in files]
+            keys = [part_key(part.pages, device) for part in self.parts]
+            if self.parts:
+                self.parts[-1].closed = True
+            progress.set_total(len(seen))
+            progress.advance(self.indexed)
         else:
-            scanned = _scan(self.site, previous.get("pages") if isinstance(previous.get("pages"), dict) else None)
-            streamed = False
-        marked = [IndexedPage(path, text, digest, stamp) for path, stamp, text, digest in scanned if text is not None]
-        progress.set_total(len(marked))
-        progress.advance(self.indexed)
-        if streamed:
-            parts = [part.pages for part in self.parts]
-            keys = [part_key(pages) for pages in parts]
-        else:
-            self.stop()
-            self.parts, whole = [], not marked
-            if whole:  # (no page marked: Pagefind indexes every page whole, and so one part of them all)
-                marked = [IndexedPage(path, 0, hashlib.blake2b((self.site / path).read_bytes(), digest_size=16).digest())
-                          for path, *_ in scanned]
-            parts = [marked] if whole else partition(marked, self.part_text)
-            keys = [part_key(pages) for pages in parts]
-            before = previous.get("parts") if isinstance(previous.get("parts"), list) else []
-            stale = [number for number, key in enumerate(keys) if number >= len(before) or before[number] != key]
-            _remove_parts(self.bundle, keep=set(range(len(parts))) - set(stale))
-            progress.advance(sum(len(parts[number]) for number in range(len(parts)) if number not in stale))
-            for number, pages in enumerate(parts):
-                part = _Part(number)
-                for page in pages:
-                    part.add(page, (self.site / page.path).read_bytes() if whole else None)
-                part.close()
-                part.finished = number not in stale
-                self.parts.append(part)
-        if self.parts and not self.parts[-1].closed:
-            self.parts[-1].close()
+            keys, scanned = self._plan(order, device, progress)
         while any(not part.finished for part in self.parts):
             if not self._schedule(self.workers):
-                time.sleep(0.005)
+                time.sleep(0.01)
         if not (self.bundle / "pagefind-ui.js").is_file():
             raise SearchIndexError("Pagefind wrote no search bundle: no page of the site carries data-pagefind-body")
-        names = [f"part-{number}/" for number in range(1, len(parts))]
+        names = [f"part-{number}/" for number in range(1, len(keys))]
         script = self.bundle / PARTS_SCRIPT
         script.unlink(missing_ok=True)  # (a hard link to the previous build's: written anew, not into it)
         script.write_text("// Written by `briefings build`: the index parts the search box merges.\n"
                           f"window.briefingsSearchParts = {json.dumps(names)};\n", encoding="utf-8")
         return {"parts": keys, "pages": _recorded(scanned)}
 
+    def _plan(self, order: list[str], device: int, progress: Progress) -> tuple[list[str], list]:
+        """The parts of the written site, in ``order``: those whose key is the previous
+        build's are kept, the others are set to be indexed."""
+        self.stop()
+        self.parts = []
+        self._fresh_work()
+        previous = self.previous
+        scanned = _scan(self.site, previous.get("pages") if isinstance(previous.get("pages"), dict) else None)
+        found = {path: IndexedPage(path, text, digest, stamp) for path, stamp, text, digest in scanned}
+        marked = [found[path] for path in order if found[path].text is not None]
+        whole = not marked  # (no page marked: Pagefind indexes every page whole, and so one part of them all)
+        if whole:
+            marked = [IndexedPage(path, 0, hashlib.blake2b((self.site / path).read_bytes(), digest_size=16).digest())
+                      for path in order]
+        parts = [marked] if whole and marked else partition(marked, self.part_text)
+        keys = [part_key(pages, device) for pages in parts]
+        kept = _kept(keys, previous.get("parts") if isinstance(previous.get("parts"), list) else [])
+        self._rearrange(kept)
+        stale = [number for number in range(len(parts)) if number not in kept]
+        progress.set_total(len(marked))
+        progress.advance(len(marked) - sum(len(parts[number]) for number in stale))
+        for number, pages in enumerate(parts):
+            part = _Part(number, self.work)
+            part.finished = number not in stale
+            if not part.finished:
+                for page in pages:
+                    data = (self.site / page.path).read_bytes()
+                    part.add(page, data if whole else searched(data))
+                part.closed = True
+            self.parts.append(part)
+        return keys, scanned
+
+    def _rearrange(self, kept: dict[int, int]) -> None:
+        """Leave in the bundle the index of each part kept, at its new place (``kept``: the
+        previous place of each), and nothing else."""
+        moved = {}
+        for number, was in kept.items():
+            if number != was:
+                moved[number] = self.work / f"moved-{number}"
+                if was == 0:  # (the first part's index, without the script that serves every part)
+                    moved[number].mkdir()
+                    for entry in [*(self.bundle / name for name in PART_FILES), *self.bundle.glob("*.pf_meta")]:
+                        if entry.exists():
+                            entry.rename(moved[number] / entry.name)
+                else:
+                    (self.bundle / f"part-{was}").rename(moved[number])
+        _remove_parts(self.bundle, keep={number for number, was in kept.items() if number == was})
+        for number, folder in moved.items():
+            folder.rename(self.bundle / f"part-{number}")
+
     def stop(self) -> None:
         """Stop every Pagefind still running."""
         for part in self.parts:
-            if part.running():
-                part.stop()
-                part.finished = True
+            part.stop()
+
+
+def _kept(keys: list[str], before: list) -> dict[int, int]:
+    """The parts (by number) whose index the previous build's (``before``: its parts' keys)
+    holds, each with its number there: at the same place, or elsewhere (but for the first
+    part, whose bundle also serves the script: one from elsewhere is indexed anew)."""
+    was: dict = {}
+    for number, key in enumerate(before):
+        if isinstance(key, str):
+            was.setdefault(key, number)
+    return {number: number if number < len(before) and before[number] == key else was[key]
+            for number, key in enumerate(keys)
+            if (number < len(before) and before[number] == key) or (number > 0 and key in was)}
 
 
 def index_site(site: Path, part_text: int = PART_TEXT, progress: Progress = SILENT,
                previous: Indexed | None = None, workers: int | None = None) -> Indexed:
-    """Write the search bundle of the written ``site`` (see :class:`Indexer`)."""
+    """Write the search bundle of the written ``site``, its pages in path order (see
+    :class:`Indexer`)."""
     return Indexer(site, part_text, previous, workers).finish(progress)
 
 
@@ -438,17 +502,19 @@ def _remove_parts(bundle: Path, keep: set[int]) -> None:
             shutil.rmtree(entry, ignore_errors=True)
 
 
-def _write_part(bundle: Path, number: int, files: list[dict]) -> None:
-    """Write the files of part ``number`` of the index into ``bundle``: all of them for the
-    first (the primary bundle), only its index for the others (see :data:`PART_FILES`)."""
-    folder = bundle if number == 0 else bundle / f"part-{number}"
-    for file in files:
-        path = Path(file["path"])
-        if path.is_absolute() or ".." in path.parts or not path.parts:
-            raise SearchIndexError(f"Pagefind named a file outside its bundle: {file['path']}")
-        if number and path.parts[0] not in PART_FILES and path.suffix != ".pf_meta":
-            continue
-        target = folder / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.unlink(missing_ok=True)  # (a hard link to the previous build's: written anew, not into it)
-        target.write_bytes(base64.b64decode(file["content"]))
+def _move_in(output: Path, bundle: Path, number: int) -> None:
+    """Put the index Pagefind wrote into ``output`` in its place in ``bundle``."""
+    if number == 0:
+        bundle.mkdir(exist_ok=True)
+        for entry in output.iterdir():
+            entry.rename(bundle / entry.name)
+        output.rmdir()
+        return
+    final = bundle / f"part-{number}"
+    final.mkdir(parents=True)
+    for name in PART_FILES:
+        if (output / name).exists():
+            (output / name).rename(final / name)
+    for meta in output.glob("*.pf_meta"):
+        meta.rename(final / meta.name)
+    shutil.rmtree(output)

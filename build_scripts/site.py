@@ -25,7 +25,6 @@ from .interrupt import deferred
 from .progress import INDEX, RENDER, SILENT, SWAP, WRITE, Progress
 from .render import template_failure
 from .repo import Repository
-from .search import SearchIndexError, index_site
 
 OFFLINE_PLUGIN = "material/offline"
 
@@ -117,31 +116,23 @@ def load_config(root: Path, *, max_marking: str | None = None, offline: bool = F
 
 @dataclass
 class Staged:
-    """A site built beside its target, waiting for its search index and the swap."""
+    """A site built beside its target, indexed for search, waiting for the swap."""
 
     staging: Path
     target: Path
-    search: bool  # index it with Pagefind
-    part_text: int
     #: The build cache to keep the site in once it is swapped in (see :mod:`.cache`).
     cache: Path | None = None
-    #: What the search index of the site it started from was made of, if any
-    #: (see :data:`.search.Indexed`).
-    previous_search: dict | None = None
-    #: What its search index was made of, if it is written already (a clean build indexes
-    #: the pages as they are written).
+    #: What its search index was made of (see :data:`.search.Indexed`), if it has one.
     indexed: dict | None = None
 
     def as_json(self) -> dict:
-        return {"staging": str(self.staging), "target": str(self.target), "search": self.search,
-                "part_text": self.part_text, "cache": None if self.cache is None else str(self.cache),
-                "previous_search": self.previous_search, "indexed": self.indexed}
+        return {"staging": str(self.staging), "target": str(self.target),
+                "cache": None if self.cache is None else str(self.cache), "indexed": self.indexed}
 
     @classmethod
     def from_json(cls, data: dict) -> "Staged":
-        return cls(Path(data["staging"]), Path(data["target"]), data["search"], data["part_text"],
-                   None if data.get("cache") is None else Path(data["cache"]), data.get("previous_search"),
-                   data.get("indexed"))
+        return cls(Path(data["staging"]), Path(data["target"]),
+                   None if data.get("cache") is None else Path(data["cache"]), data.get("indexed"))
 
 
 class _DirtyNotice(logging.Filter):
@@ -244,7 +235,7 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
             if cache is not None:
                 cache.prepare(plugin.built(), plugin.outputs, staging, plugin.nav)
             indexed = None
-            if plugin.search is not None and plugin.search.streaming:  # (its Pagefinds run in this process)
+            if plugin.search is not None:  # (once the pages are written, and the records let go of)
                 progress.start(INDEX)
                 records = None
                 _release_memory()
@@ -265,11 +256,9 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
             raise
         finally:
             plugin.stop_watchdog()
-            plugin.stop_search()  # (an incremental build's is finished once it is swapped in)
-    progress.finish()  # (the pages are written, or indexed)
-    # as on_config left it: offline builds and previews use Material's search
-    return Staged(staging, target, plugin.config.search == "pagefind", plugin.config.search_part_text,
-                  None if cache is None else cache.folder, previous.search, indexed)
+            plugin.stop_search()  # (a build that failed: its Pagefind runs end)
+    progress.finish()  # (the pages are written, and indexed)
+    return Staged(staging, target, None if cache is None else cache.folder, indexed)
 
 
 #: The plugins an incremental build may run with: they write nothing into the site but
@@ -353,16 +342,8 @@ def _stage(target: Path, owner: str | None) -> Path:
 
 
 def finish(staged: Staged, progress: Progress = SILENT) -> Path:
-    """Index the staged site for search (if it uses Pagefind), then swap it in."""
+    """Swap the staged site in (the build cache keeps it with what its search index was made of)."""
     try:
-        if staged.indexed is not None:
-            search = staged.indexed
-        elif staged.search:
-            progress.start(INDEX)
-            _release_memory()
-            search = index_site(staged.staging, staged.part_text, progress, staged.previous_search)
-        else:
-            search = None
         progress.start(SWAP)
         if not sitedir.replaceable(staged.target):
             raise BuildFailed(f"{staged.target} was changed during the build: it holds files that briefings "
@@ -373,11 +354,11 @@ def finish(staged: Staged, progress: Progress = SILENT) -> Path:
             old = _swap(staged.staging, staged.target)
             if staged.cache is not None:
                 with locked(staged.cache):
-                    BuildCache.commit(staged.cache, staged.staging, staged.target, search, old)
+                    BuildCache.commit(staged.cache, staged.staging, staged.target, staged.indexed, old)
             elif old is not None:
                 shutil.rmtree(old, ignore_errors=True)
         progress.finish()
-    except (OSError, SearchIndexError) as exc:
+    except OSError as exc:
         _discard(staged)
         raise BuildFailed(str(exc) or type(exc).__name__) from None
     except BaseException:
