@@ -350,10 +350,8 @@ def main(argv: list[str] | None = None) -> int:
     site, floor_site = repo / "site", repo / FLOOR_DIR / "site"
 
     floor_commands = [[python, "-m", "mkdocs", "build", "-q", "-f", str(repo / FLOOR_CONFIG), "-d", str(floor_site)]]
-    if pagefind:  # what the plugin runs after MkDocs, through the plugin's own function
-        floor_commands.append([python, "-c", "import sys; from pathlib import Path; "
-                               "from build_scripts.search import index_site; index_site(Path(sys.argv[1]))",
-                               str(floor_site)])
+    if pagefind:  # plain Pagefind over the built site, as its own command line runs it
+        floor_commands.append([python, "-m", "pagefind", "--site", str(floor_site), "--silent"])
 
     check = timed("check", [[python, "-m", "build_scripts.cli", "check", str(repo)]], runs, [], logs)
     # The floor and the build take turns, so that a slow spell of a shared machine weighs on
