@@ -163,11 +163,17 @@ def _recorded(scanned) -> Indexed:
 
 def ends_part(path: str, text: int, held: int, part_text: int) -> bool:
     """Whether the page at ``path``, of ``text`` characters, is the last of its part, which
-    holds ``held`` characters with it. A page ends its part by chance, as likely as its
-    share of a part's text (by a hash of its path: the same page ends a part every time),
-    so parts hold about ``part_text`` characters; a part that holds twice that ends anyway."""
+    holds ``held`` characters with it. Once a part holds half of ``part_text``, a page ends
+    it by chance, as likely as its share of the other half (by a hash of its path: the same
+    page ends a part every time); a part that holds twice ``part_text`` ends anyway. So parts
+    hold about ``part_text`` characters, and where one ends depends on its own pages."""
+    if held >= 2 * part_text:
+        return True
+    half = max(1, part_text // 2)
+    if held < half:
+        return False
     where = int.from_bytes(hashlib.blake2b(path.encode("utf-8", "surrogateescape"), digest_size=8).digest(), "big")
-    return where * part_text < text << 64 or held >= 2 * part_text
+    return where * half < text << 64
 
 
 def partition(pages: list[IndexedPage], part_text: int) -> list[list[IndexedPage]]:
@@ -318,6 +324,19 @@ class Indexer:
         if self.streaming:
             _remove_parts(self.bundle, keep=set())  # (what a build into this folder left)
             self._fresh_work()
+
+    def handed(self) -> dict:
+        """What another process needs to finish this index (see :meth:`taking`): an
+        incremental build's, once its pages are written."""
+        self.stop()
+        return {"part_text": self.part_text, "previous": self.previous, "order": self.order}
+
+    @classmethod
+    def taking(cls, site: Path, handed: dict) -> "Indexer":
+        """The index of ``site`` that :meth:`handed` handed over."""
+        indexer = cls(site, handed["part_text"], handed["previous"])
+        indexer.order = handed["order"]
+        return indexer
 
     def _fresh_work(self) -> None:
         shutil.rmtree(self.work, ignore_errors=True)

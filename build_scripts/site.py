@@ -24,6 +24,7 @@ from .checks import Result
 from .interrupt import deferred
 from .progress import INDEX, RENDER, SILENT, SWAP, WRITE, Progress
 from .render import template_failure
+from .search import Indexer, SearchIndexError
 from .repo import Repository
 
 OFFLINE_PLUGIN = "material/offline"
@@ -116,23 +117,27 @@ def load_config(root: Path, *, max_marking: str | None = None, offline: bool = F
 
 @dataclass
 class Staged:
-    """A site built beside its target, indexed for search, waiting for the swap."""
+    """A site built beside its target, waiting for the rest of its search index and the swap."""
 
     staging: Path
     target: Path
     #: The build cache to keep the site in once it is swapped in (see :mod:`.cache`).
     cache: Path | None = None
-    #: What its search index was made of (see :data:`.search.Indexed`), if it has one.
+    #: What its search index was made of (see :data:`.search.Indexed`), once it is written.
     indexed: dict | None = None
+    #: What is left to index, for an incremental build (see :meth:`.search.Indexer.handed`).
+    search: dict | None = None
 
     def as_json(self) -> dict:
         return {"staging": str(self.staging), "target": str(self.target),
-                "cache": None if self.cache is None else str(self.cache), "indexed": self.indexed}
+                "cache": None if self.cache is None else str(self.cache), "indexed": self.indexed,
+                "search": self.search}
 
     @classmethod
     def from_json(cls, data: dict) -> "Staged":
         return cls(Path(data["staging"]), Path(data["target"]),
-                   None if data.get("cache") is None else Path(data["cache"]), data.get("indexed"))
+                   None if data.get("cache") is None else Path(data["cache"]), data.get("indexed"),
+                   data.get("search"))
 
 
 class _DirtyNotice(logging.Filter):
@@ -234,12 +239,14 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
             _remove_stale(staging, previous.files - plugin.outputs)
             if cache is not None:
                 cache.prepare(plugin.built(), plugin.outputs, staging, plugin.nav)
-            indexed = None
-            if plugin.search is not None:  # (once the pages are written, and the records let go of)
+            indexed = search = None
+            if plugin.search is not None and plugin.search.streaming:  # (its Pagefind runs are this process's)
                 progress.start(INDEX)
                 records = None
                 _release_memory()
                 indexed = plugin.finish_search(progress)
+            elif plugin.search is not None:  # (what changed: indexed once the records are let go of)
+                search = plugin.search.handed()
         except (MkDocsException, OSError) as exc:
             shutil.rmtree(staging, ignore_errors=True)
             failed = BuildFailed(str(exc) or type(exc).__name__)
@@ -258,7 +265,7 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
             plugin.stop_watchdog()
             plugin.stop_search()  # (a build that failed: its Pagefind runs end)
     progress.finish()  # (the pages are written, and indexed)
-    return Staged(staging, target, None if cache is None else cache.folder, indexed)
+    return Staged(staging, target, None if cache is None else cache.folder, indexed, search)
 
 
 #: The plugins an incremental build may run with: they write nothing into the site but
@@ -342,8 +349,13 @@ def _stage(target: Path, owner: str | None) -> Path:
 
 
 def finish(staged: Staged, progress: Progress = SILENT) -> Path:
-    """Swap the staged site in (the build cache keeps it with what its search index was made of)."""
+    """Index what an incremental build changed, then swap the staged site in (the build cache
+    keeps it with what its search index was made of)."""
     try:
+        if staged.search is not None:
+            progress.start(INDEX)
+            _release_memory()
+            staged.indexed = Indexer.taking(staged.staging, staged.search).finish(progress)
         progress.start(SWAP)
         if not sitedir.replaceable(staged.target):
             raise BuildFailed(f"{staged.target} was changed during the build: it holds files that briefings "
@@ -358,7 +370,7 @@ def finish(staged: Staged, progress: Progress = SILENT) -> Path:
             elif old is not None:
                 shutil.rmtree(old, ignore_errors=True)
         progress.finish()
-    except OSError as exc:
+    except (OSError, SearchIndexError) as exc:
         _discard(staged)
         raise BuildFailed(str(exc) or type(exc).__name__) from None
     except BaseException:
