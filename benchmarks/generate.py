@@ -677,7 +677,7 @@ def _keep_the_line(records: list[tuple[str, dict]], prose: Prose, rng: random.Ra
             before = [likelihood for when, likelihood in line.get(qid, []) if when < date]
             if before and before[-1] != question["likelihood"]:
                 question["change"] = {"from": before[-1], "reason": prose.sentences(1)}
-            if qid in settled and settled[qid][0] < date:
+            if qid in settled and settled[qid][0] <= date:  # (a later briefing of the same day too)
                 question["status"], question["resolution"] = "resolved", dict(settled[qid][1])
             elif question["status"] == "resolved":
                 question["resolution"] = {"date": date, "outcome": rng.choice(("yes", "no", "annulled"))}

@@ -39,6 +39,7 @@ from mkdocs.structure.toc import get_toc
 from mkdocs.utils import meta
 
 from . import sitedir
+from .ahead import Ahead
 from .cache import Built, RecordDigests, nav_key, page_key
 from .checks import Result, check_repository
 from .diagnostics import Severity
@@ -53,7 +54,7 @@ from .render import Page as RenderedPage
 from .render import PagePlan, RenderError, Renderer, Utf8Loader, bounded_range, environment, plan_pages
 from .repo import Repository, load_repository
 from .report import as_text
-from .search import PART_TEXT, Indexer, SearchIndexError
+from .search import PART_TEXT, WORKERS, Indexer, SearchIndexError
 from .watchdog import Watchdog
 
 if typing.TYPE_CHECKING:
@@ -62,6 +63,8 @@ if typing.TYPE_CHECKING:
 log = logging.getLogger(f"{mkdocs.__name__}.plugins.briefings")  # (ProperDocs: properdocs.plugins...)
 
 WATCHED = ("briefings", "sources", "templates")
+#: A clean build of at least this many pages renders half of them in a second process.
+AHEAD_FROM = 200
 
 
 class _GeneratedFile(File):
@@ -222,6 +225,8 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         self.previous_search: dict | None = None
         #: The search index, fed each page as it is written (Pagefind sites but previews).
         self.search: Indexer | None = None
+        #: The second process that renders half the pages of a clean build (see :mod:`.ahead`).
+        self.ahead: Ahead | None = None
         #: Set by ``briefings build --pdf``, which writes each briefing's PDF: its page links to it.
         self.pdf = False
         self.frozen = False  # gc.freeze() is in effect for this build
@@ -332,7 +337,8 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         digests = RecordDigests(self.root, self.checked[0] if self.checked else None, preview.cache if preview else None)
         self.pages, self.rendered = {}, 0
         keys = DependsKeys(preview)
-        for plan in plan_pages(self.index):
+        plans = list(plan_pages(self.index))
+        for number, plan in enumerate(plans):
             new = functools.partial(_GeneratedFile.generated, config, plan.path, content="")
             file = preview.file(plan.path, new) if preview else new()
             self._add(files, config, file)
@@ -340,13 +346,16 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
             # (a page the navigation names without a title is read every time: its title shows
             # on its neighbours)
             depends = None if plan.path in titles and title is None else keys.get(plan, title, digests)
-            page = _GeneratedPage(title, file, config, functools.partial(self._render, renderer, plan),
+            page = _GeneratedPage(title, file, config, functools.partial(self._render, renderer, plan, number),
                                   (self.previous or {}).get(plan.path), depends)
             page.waits = first_pass is not None and plan.path not in first_pass
             if plan.updated:  # the sitemap's lastmod: when the records changed, not when the site was built
                 page.update_date = str(plan.updated)
             self.pages[plan.path] = page
         keys.done()
+        if self.previous is None and preview is None and len(plans) >= AHEAD_FROM and WORKERS > 1:
+            # (a clean build renders every page: half of them in a second process, see :mod:`.ahead`)
+            self.ahead = Ahead(plans, renderer.render, self.config.render_timeout)
         unchanged = {path for path, page in self.pages.items() if page.same_records()}
         self._add(files, config, feed_file(config, self.index, unchanged))  # feed.xml (see :mod:`.feed`)
         self.progress.set_total(len(files.documentation_pages()))
@@ -364,10 +373,14 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
                 page.previous = None
         return nav
 
-    def _render(self, renderer: Renderer, plan: PagePlan) -> RenderedPage:
+    def _render(self, renderer: Renderer, plan: PagePlan, number: int) -> RenderedPage:
         self._kick()
         self.progress.advance()  # rendered
         self.rendered += 1
+        if self.ahead is not None and Ahead.ahead(number):
+            page = self.ahead.take(number)
+            if page is not None:
+                return page
         try:
             return renderer.render(plan)
         except RenderError as exc:
@@ -390,7 +403,8 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
             env.bytecode_cache = self.preview.compiled
         elif self.compiled is not None:
             env.bytecode_cache = self.compiled.for_env(env)
-        # Every page is read now; an incremental build writes only those it read again.
+        self.stop_ahead()  # (every page is read now)
+        # An incremental build writes only the pages it read again.
         self.progress.start(WRITE, sum(1 for file in files.documentation_pages() if file.page.content is not None))
         self.outputs = {file.dest_uri for file in files}
         if self.config.search == "pagefind" and self.preview is None:
@@ -508,7 +522,13 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
             self.search.stop()
             self.search = None
 
+    def stop_ahead(self) -> None:
+        if self.ahead is not None:
+            self.ahead.close()
+            self.ahead = None
+
     def on_build_error(self, *, error) -> None:
+        self.stop_ahead()
         self.stop_search()
         self.stop_watchdog()
         self._clean_spill()

@@ -263,6 +263,7 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
             raise
         finally:
             plugin.stop_watchdog()
+            plugin.stop_ahead()
             plugin.stop_search()  # (a build that failed: its Pagefind runs end)
     progress.finish()  # (the pages are written, and indexed)
     return Staged(staging, target, None if cache is None else cache.folder, indexed, search)
