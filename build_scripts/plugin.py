@@ -54,7 +54,7 @@ from .render import Page as RenderedPage
 from .render import PagePlan, RenderError, Renderer, Utf8Loader, bounded_range, environment, plan_pages
 from .repo import Repository, load_repository
 from .report import as_text
-from .search import PART_TEXT, WORKERS, Indexer, SearchIndexError
+from .search import PART_TEXT, WORKERS, Indexer, SearchIndexError, resident
 from .watchdog import Watchdog
 
 if typing.TYPE_CHECKING:
@@ -63,8 +63,11 @@ if typing.TYPE_CHECKING:
 log = logging.getLogger(f"{mkdocs.__name__}.plugins.briefings")  # (ProperDocs: properdocs.plugins...)
 
 WATCHED = ("briefings", "sources", "templates")
-#: A clean build of at least this many pages renders half of them in a second process.
+#: A clean build of at least this many pages renders half of them in a second process,
+#: while this one holds less than AHEAD_MEMORY (the worker starts as its copy, and
+#: copies what it writes to: the build's memory stays under 1 GiB).
 AHEAD_FROM = 200
+AHEAD_MEMORY = 384 << 20
 
 
 class _GeneratedFile(File):
@@ -353,7 +356,8 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
                 page.update_date = str(plan.updated)
             self.pages[plan.path] = page
         keys.done()
-        if self.previous is None and preview is None and len(plans) >= AHEAD_FROM and WORKERS > 1:
+        if self.previous is None and preview is None and len(plans) >= AHEAD_FROM and WORKERS > 1 \
+                and resident() < AHEAD_MEMORY:
             # (a clean build renders every page: half of them in a second process, see :mod:`.ahead`)
             self.ahead = Ahead(plans, renderer.render, self.config.render_timeout)
         unchanged = {path for path, page in self.pages.items() if page.same_records()}

@@ -55,6 +55,19 @@ PART_FILES = ("pagefind-entry.json", "index", "fragment", "filter")
 PARTS_SCRIPT = "parts.js"
 #: Where each part's pages wait for their Pagefind run, inside the site (removed after).
 WORK = ".pagefind-parts"
+#: What a build's whole process tree may take: a part is indexed while the pages are
+#: written only if this process, the run (about 40 bytes per character of the part's
+#: text) and a margin for the rest fit in it; the others wait until the pages are.
+MEMORY = 1 << 30
+MARGIN = 96 << 20
+
+
+def resident() -> int:
+    """The memory this process holds now (resident set), in bytes; 0 if unknown."""
+    try:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, IndexError, ValueError):
+        return 0
 
 _BODY = b"data-pagefind-body"
 _TAG = re.compile(rb"<[^>]*>")
@@ -326,16 +339,39 @@ class Indexer:
             self._fresh_work()
 
     def handed(self) -> dict:
-        """What another process needs to finish this index (see :meth:`taking`): an
-        incremental build's, once its pages are written."""
-        self.stop()
-        return {"part_text": self.part_text, "previous": self.previous, "order": self.order}
+        """What another process needs to finish this index (see :meth:`taking`), once the
+        pages are written: the parts of a clean build (those indexed, and the others, whose
+        pages wait in the work folder), once the runs of this process are done; what an
+        incremental build starts from."""
+        if self.streaming and {path for path, _ in _html_files(self.site)} == set(self.order):
+            for path in self.order[self.next:]:  # (written, but not seen: read it)
+                self._take(path, self.bodies.pop(path) if path in self.bodies else
+                           searched((self.site / path).read_bytes()))
+            if self.parts:
+                self.parts[-1].closed = True
+            while any(part.running() for part in self.parts):
+                if not self._schedule(0):
+                    time.sleep(0.01)
+            parts = [{"pages": [[page.path, page.text, page.digest.hex()] for page in part.pages],
+                      "finished": part.finished} for part in self.parts]
+        else:
+            self.stop()
+            self.streaming, parts = False, None
+        return {"part_text": self.part_text, "previous": self.previous, "order": self.order,
+                "streamed": parts, "indexed": self.indexed}
 
     @classmethod
     def taking(cls, site: Path, handed: dict) -> "Indexer":
         """The index of ``site`` that :meth:`handed` handed over."""
         indexer = cls(site, handed["part_text"], handed["previous"])
-        indexer.order = handed["order"]
+        indexer.order, indexer.indexed = handed["order"], handed["indexed"]
+        if handed["streamed"] is not None:
+            indexer.streaming, indexer.next = True, len(indexer.order)
+            for number, part in enumerate(handed["streamed"]):
+                taken = _Part(number, indexer.work)
+                taken.pages = [IndexedPage(path, text, bytes.fromhex(digest)) for path, text, digest in part["pages"]]
+                taken.text, taken.closed, taken.finished = sum(page.text for page in taken.pages), True, part["finished"]
+                indexer.parts.append(taken)
         return indexer
 
     def _fresh_work(self) -> None:
@@ -349,7 +385,12 @@ class Indexer:
         self.bodies[path] = searched(html)
         while self.next < len(self.order) and self.order[self.next] in self.bodies:
             self._take(self.order[self.next], self.bodies.pop(self.order[self.next]))
-        self._schedule(1)  # (the engine takes the other core)
+        self._schedule(1 if self._room() else 0)  # (the engine takes the other core)
+
+    def _room(self) -> bool:
+        """Whether a Pagefind run fits beside this process while the pages are written."""
+        waiting = next((part for part in self.parts if part.closed and part.process is None and not part.finished), None)
+        return waiting is not None and resident() + 40 * waiting.text + MARGIN <= MEMORY
 
     def _take(self, path: str, body: bytes | None) -> None:
         """Add the next page of the order to the last part (``body``: what Pagefind reads of

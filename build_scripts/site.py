@@ -239,14 +239,11 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
             _remove_stale(staging, previous.files - plugin.outputs)
             if cache is not None:
                 cache.prepare(plugin.built(), plugin.outputs, staging, plugin.nav)
-            indexed = search = None
-            if plugin.search is not None and plugin.search.streaming:  # (its Pagefind runs are this process's)
-                progress.start(INDEX)
-                records = None
-                _release_memory()
-                indexed = plugin.finish_search(progress)
-            elif plugin.search is not None:  # (what changed: indexed once the records are let go of)
-                search = plugin.search.handed()
+            # (what is left to index: once the records are let go of, where the site is swapped in)
+            try:
+                search = plugin.search.handed() if plugin.search is not None else None
+            except SearchIndexError as exc:
+                raise BuildFailed(str(exc)) from None
         except (MkDocsException, OSError) as exc:
             shutil.rmtree(staging, ignore_errors=True)
             failed = BuildFailed(str(exc) or type(exc).__name__)
@@ -266,7 +263,7 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
             plugin.stop_ahead()
             plugin.stop_search()  # (a build that failed: its Pagefind runs end)
     progress.finish()  # (the pages are written, and indexed)
-    return Staged(staging, target, None if cache is None else cache.folder, indexed, search)
+    return Staged(staging, target, None if cache is None else cache.folder, None, search)
 
 
 #: The plugins an incremental build may run with: they write nothing into the site but
@@ -350,8 +347,8 @@ def _stage(target: Path, owner: str | None) -> Path:
 
 
 def finish(staged: Staged, progress: Progress = SILENT) -> Path:
-    """Index what an incremental build changed, then swap the staged site in (the build cache
-    keeps it with what its search index was made of)."""
+    """Index what is left to index (see :meth:`.search.Indexer.handed`), then swap the staged
+    site in (the build cache keeps it with what its search index was made of)."""
     try:
         if staged.search is not None:
             progress.start(INDEX)

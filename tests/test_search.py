@@ -218,3 +218,24 @@ def test_a_part_that_moved_keeps_its_index_at_its_new_place(tmp_path):
     shutil.copytree(tmp_path, fresh, ignore=shutil.ignore_patterns("pagefind"))
     index_site(fresh, part_text=800)
     assert tree(fresh / "pagefind") == tree(bundle)
+
+
+def test_an_index_handed_to_another_process_is_finished_there_as_it_would_be_here(tmp_path):
+    site, fresh = tmp_path / "site", tmp_path / "fresh"
+    written = {f"page-{number:02}/index.html": _page(f"word{number} " * 50) for number in range(14)}
+    indexer = Indexer(site, part_text=800)
+    indexer.expect(sorted(written))
+    for path in sorted(written)[:-3]:  # (the last three written, never seen: read from the site)
+        (site / path).parent.mkdir(parents=True, exist_ok=True)
+        (site / path).write_text(written[path], encoding="utf-8")
+        indexer.page(path, written[path].encode())
+    for path in sorted(written)[-3:]:
+        (site / path).parent.mkdir(parents=True, exist_ok=True)
+        (site / path).write_text(written[path], encoding="utf-8")
+    handed = json.loads(json.dumps(indexer.handed()))  # (as it goes from one process to the other)
+    assert any(part["finished"] for part in handed["streamed"]) and not all(part["finished"] for part in handed["streamed"])
+    indexed = Indexer.taking(site, handed).finish()
+    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns("pagefind"))
+    assert index_site(fresh, part_text=800)["parts"] == indexed["parts"]
+    assert tree(fresh / "pagefind") == tree(site / "pagefind")
+    assert not (site / ".pagefind-parts").exists()
