@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import json
 import os
@@ -90,7 +91,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         target = site_target(Path(args.path), args.site_dir)
     except UnsafeSiteDir as exc:
         raise CannotRun(str(exc)) from None
-    with _progress(args, handoff) as progress:
+    with _progress(args, handoff) as progress, _emptying_trash(Path(args.path), handoff):
         if handoff is None and _size_over(Path(args.path), CHILD_ABOVE_BYTES):
             return _build_in_child(args, target, progress)
         rendered = _check_and_render(args, progress)
@@ -101,6 +102,14 @@ def cmd_build(args: argparse.Namespace) -> int:
             Path(handoff).write_text(json.dumps({**staged.as_json(), "summary": summary}), encoding="utf-8")
             return 0
         return _finish(staged, summary, progress)
+
+
+def _emptying_trash(root: Path, handoff: str | None):
+    """What earlier builds replaced, removed while this one runs (see :func:`.cache.emptying_trash`);
+    by the parent of a build in a child process."""
+    from .cache import emptying_trash
+
+    return emptying_trash(root) if handoff is None else contextlib.nullcontext()
 
 
 def _progress(args: argparse.Namespace, handoff: str | None):

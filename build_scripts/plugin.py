@@ -42,6 +42,7 @@ from . import sitedir
 from .ahead import Ahead
 from .cache import Built, RecordDigests, nav_key, page_key
 from .checks import Result, check_repository
+from .chrome import Chrome
 from .diagnostics import Severity
 from .feed import feed_file
 from .index import build_index
@@ -250,6 +251,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         #: The hash of the navigation of the build it starts from, and of this one's.
         self.previous_nav: str | None = None
         self.nav: str | None = None
+        self.nav_urls: list[str] = []  # the address of each page of the navigation
         #: Every file of the site the engine writes (``dest_uri``), once the pages are read.
         self.outputs: set[str] = set()
 
@@ -372,6 +374,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
             if title is None and path in self.pages:
                 self.pages[path].read_source(config)  # (its title, which the navigation shows)
         self.nav = nav_key(nav.items)
+        self.nav_urls = [page.url for page in nav.pages]
         if self.previous is not None and self.nav != self.previous_nav:
             for page in self.pages.values():
                 page.previous = None
@@ -403,6 +406,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         if type(env.loader) is jinja2.FileSystemLoader:  # a template that is not UTF-8: file and line
             env.loader = Utf8Loader(env.loader.searchpath)
         env.globals["range"] = bounded_range  # (a loop in C would escape the watchdog)
+        env.globals["briefings_chrome"] = Chrome(self.nav_urls)  # (see :mod:`.chrome`)
         if self.preview is not None:
             env.bytecode_cache = self.preview.compiled
         elif self.compiled is not None:
