@@ -12,7 +12,7 @@ Each stage is a function of its own module; this module runs them in order for
    every generated page and the records it shows; each page's HTML. The engine's plugin
    (:mod:`.plugin`) runs them as the engine asks for its pages, so that no more than one
    page at a time is held in memory, and an incremental build renders only the pages
-   whose records changed (:mod:`.cache`); a clean build renders every other page in a
+   whose records changed (:mod:`.cache`); a clean build renders three pages in five in a
    second process, ahead of the engine's asking (:mod:`.ahead`).
 4. **engine** (:func:`.site.build_pages`): MkDocs or ProperDocs (:mod:`.engine`) puts each
    page in the theme, beside the site it will replace.

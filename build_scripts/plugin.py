@@ -64,7 +64,7 @@ if typing.TYPE_CHECKING:
 log = logging.getLogger(f"{mkdocs.__name__}.plugins.briefings")  # (ProperDocs: properdocs.plugins...)
 
 WATCHED = ("briefings", "sources", "templates")
-#: A clean build of at least this many pages renders half of them in a second process,
+#: A clean build of at least this many pages renders most of them in a second process,
 #: while this one holds less than AHEAD_MEMORY (the worker starts as its copy, and
 #: copies what it writes to: the build's memory stays under 1 GiB).
 AHEAD_FROM = 200
@@ -229,7 +229,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         self.previous_search: dict | None = None
         #: The search index, fed each page as it is written (Pagefind sites but previews).
         self.search: Indexer | None = None
-        #: The second process that renders half the pages of a clean build (see :mod:`.ahead`).
+        #: The second process that renders most pages of a clean build (see :mod:`.ahead`).
         self.ahead: Ahead | None = None
         #: Set by ``briefings build --pdf``, which writes each briefing's PDF: its page links to it.
         self.pdf = False
@@ -360,7 +360,7 @@ class BriefingsPlugin(BasePlugin[BriefingsConfig]):
         keys.done()
         if self.previous is None and preview is None and len(plans) >= AHEAD_FROM and WORKERS > 1 \
                 and resident() < AHEAD_MEMORY:
-            # (a clean build renders every page: half of them in a second process, see :mod:`.ahead`)
+            # (a clean build renders every page: three in five in a second process, see :mod:`.ahead`)
             self.ahead = Ahead(plans, renderer.render, self.config.render_timeout)
         unchanged = {path for path, page in self.pages.items() if page.same_records()}
         self._add(files, config, feed_file(config, self.index, unchanged))  # feed.xml (see :mod:`.feed`)
