@@ -344,11 +344,7 @@ class Indexer:
         pages wait in the work folder), once the runs of this process are done; what an
         incremental build starts from."""
         if self.streaming and {path for path, _ in _html_files(self.site)} == set(self.order):
-            for path in self.order[self.next:]:  # (written, but not seen: read it)
-                self._take(path, self.bodies.pop(path) if path in self.bodies else
-                           searched((self.site / path).read_bytes()))
-            if self.parts:
-                self.parts[-1].closed = True
+            self._take_rest()
             while any(part.running() for part in self.parts):
                 if not self._schedule(0):
                     time.sleep(0.01)
@@ -386,6 +382,14 @@ class Indexer:
         while self.next < len(self.order) and self.order[self.next] in self.bodies:
             self._take(self.order[self.next], self.bodies.pop(self.order[self.next]))
         self._schedule(1 if self._room() else 0)  # (the engine takes the other core)
+
+    def _take_rest(self) -> None:
+        """Once every page is written: take those not seen yet (read from the site), and close the last part."""
+        for path in self.order[self.next:]:
+            self._take(path, self.bodies.pop(path) if path in self.bodies else
+                       searched((self.site / path).read_bytes()))
+        if self.parts:
+            self.parts[-1].closed = True
 
     def _room(self) -> bool:
         """Whether a Pagefind run fits beside this process while the pages are written."""
@@ -444,17 +448,13 @@ class Indexer:
             else [path for path, _ in files]  # (pages the engine did not name: path order)
         device = os.stat(self.site).st_dev
         if self.streaming and order is self.order:
-            for path in self.order[self.next:]:  # (written, but not seen: read it)
-                self._take(path, self.bodies.pop(path) if path in self.bodies else
-                           searched((self.site / path).read_bytes()))
+            self._take_rest()
         if self.streaming and order is self.order and self.parts:
             seen = {page.path: page for part in self.parts for page in part.pages}
             scanned = [(path, (st.st_size, st.st_mtime_ns, st.st_ino),
                         *((seen[path].text, seen[path].digest) if path in seen else (None, bytes(16))))
                        for path, st in files]
             keys = [part_key(part.pages, device) for part in self.parts]
-            if self.parts:
-                self.parts[-1].closed = True
             progress.set_total(len(seen))
             progress.advance(self.indexed)
         else:
