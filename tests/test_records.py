@@ -54,6 +54,32 @@ def test_a_second_load_parses_only_what_changed(example):
     assert loaded_anew(root) == {DPRK}
 
 
+def test_a_pack_of_many_new_records_is_written_beside_the_check_and_read_by_the_next_load(example, monkeypatch):
+    monkeypatch.setattr(records, "WRITE_BESIDE_FROM", 1)
+    writers = []
+    beside = records.Stored._write_beside
+
+    def spied(self):
+        started = beside(self)
+        writers.append(self.writer if started else None)
+        return started
+
+    monkeypatch.setattr(records.Stored, "_write_beside", spied)
+    root = example.root
+    assert cached_verdict(root) == verdict(root)
+    assert len(writers) == 1 and writers[0] not in (None, 0, os.getpid())  # (a forked copy wrote it)
+    assert not list((root / ".briefings-cache").glob("*.tmp"))
+    assert loaded_anew(root) == set()  # its pack holds every record
+
+
+def test_a_pack_is_written_here_when_this_process_holds_too_much_to_copy(example, monkeypatch):
+    monkeypatch.setattr(records, "WRITE_BESIDE_FROM", 1)
+    monkeypatch.setattr(records, "WRITE_BESIDE_MEMORY", 1)
+    root = example.root
+    assert cached_verdict(root) == verdict(root)
+    assert loaded_anew(root) == set()
+
+
 def test_a_file_changed_with_its_old_size_and_time_is_loaded_anew(example):
     """A copy that keeps the file's size and modification time (cp -p, an editor's
     backup) is still seen: files are trusted by their bytes, never by their time."""
