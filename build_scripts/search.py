@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -297,8 +298,7 @@ class _Part:
             hint = " (install it with: pip install 'pagefind[extended]')" if any("binary" in d for d in detail) else ""
             raise SearchIndexError(f"Pagefind could not index {self.label}{hint}: "
                                    f"{detail[-1] if detail else f'exit code {self.process.returncode}'}")
-        shutil.rmtree(self.tree)
-        return True
+        return True  # (what it read goes with the work folder: see Indexer.finish)
 
     def stop(self) -> None:
         if self.running():
@@ -433,14 +433,16 @@ class Indexer:
             return "the site"
         return f"part {part.number + 1} ({part.pages[0].path} to {part.pages[-1].path})"
 
-    def finish(self, progress: Progress = SILENT) -> Indexed:
+    def finish(self, progress: Progress = SILENT, discard: Callable[[Path], None] | None = None) -> Indexed:
         """Index what is left, once every page is written; return what the index was made
-        of (see :data:`Indexed`). ``progress`` counts the pages indexed (or kept)."""
+        of (see :data:`Indexed`). ``progress`` counts the pages indexed (or kept).
+        ``discard`` takes the work folder (what Pagefind read: a folder, a file per page)
+        out of the site; by default it is removed here."""
         try:
             return self._finish(progress)
         finally:
             self.stop()
-            shutil.rmtree(self.work, ignore_errors=True)
+            (discard or _removed)(self.work)
 
     def _finish(self, progress: Progress) -> Indexed:
         self.progress, files = progress, _html_files(self.site)
@@ -525,6 +527,10 @@ class Indexer:
         """Stop every Pagefind still running."""
         for part in self.parts:
             part.stop()
+
+
+def _removed(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _kept(keys: list[str], before: list) -> dict[int, int]:

@@ -8,6 +8,7 @@ build replaces the previous one.
 from __future__ import annotations
 
 import ctypes
+import functools
 import gc
 import hashlib
 import logging
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import sitedir
-from .cache import BuildCache, CompiledTemplates, Previous, link_tree, locked
+from .cache import BuildCache, CompiledTemplates, Previous, discard, link_tree, locked
 from .checks import Result
 from .interrupt import deferred
 from .progress import INDEX, RENDER, SILENT, SWAP, WRITE, Progress
@@ -353,7 +354,9 @@ def finish(staged: Staged, progress: Progress = SILENT) -> Path:
         if staged.search is not None:
             progress.start(INDEX)
             _release_memory()
-            staged.indexed = Indexer.taking(staged.staging, staged.search).finish(progress)
+            # (what Pagefind read, a file per page, goes to the cache's trash: see :func:`.cache.discard`)
+            trash = functools.partial(discard, staged.cache.parent) if staged.cache is not None else None
+            staged.indexed = Indexer.taking(staged.staging, staged.search).finish(progress, trash)
         progress.start(SWAP)
         if not sitedir.replaceable(staged.target):
             raise BuildFailed(f"{staged.target} was changed during the build: it holds files that briefings "
