@@ -27,7 +27,6 @@ import json
 import os
 import shutil
 import subprocess
-import time
 import typing
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -265,16 +264,16 @@ class BuildCache:
             for left in folder.glob("manifest.next*.json"):  # (this build's, and any a killed build left)
                 left.unlink(missing_ok=True)
             (folder / MANIFEST).unlink(missing_ok=True)  # (no manifest: a half-saved cache is never read)
-            # (a build that started from the cache took its site, and shares with the old
-            # site every file it did not build again: the old site becomes the cache; a
-            # clean build's shares nothing: its files are linked anew)
-            if old is not None and old.is_dir() and not old.is_symlink() and not (folder / "site").exists():
+            # (the old site shares with this one every file it did not build again: it
+            # becomes the cache, only what changed linked anew; the cache's copy a build
+            # did not start from is gone already: see :func:`.site.build_pages`)
+            if old is not None and old.is_dir() and not old.is_symlink():
                 mirror(site, old)
                 old.rename(fresh)
                 old = None
             else:
                 link_tree(site, fresh)
-            discard(folder.parent, folder / "site")
+            shutil.rmtree(folder / "site", ignore_errors=True)
             fresh.rename(folder / "site")
             kept = {**manifest, "search": search, "stamps": stamps(folder / "site")}
             (folder / MANIFEST).write_text(json.dumps(kept), encoding="utf-8")
@@ -282,7 +281,7 @@ class BuildCache:
             shutil.rmtree(fresh, ignore_errors=True)
         finally:
             if old is not None:
-                discard(folder.parent, old)
+                shutil.rmtree(old, ignore_errors=True)
 
 
 class CompiledTemplates:
@@ -410,61 +409,6 @@ def ignored_by_git(folder: Path) -> None:
     ignore = folder / ".gitignore"
     if not ignore.exists():
         ignore.write_text("# The build cache of briefings: safe to delete.\n*\n", encoding="utf-8")
-
-
-# What a build replaced (the site it swapped out, the cache's copy of the site before)
-# goes to the cache's trash, a rename, and the next build removes it while it checks
-# the repository: thousands of files removed at the end of a build cost it seconds.
-
-TRASH = "trash"
-
-
-def discard(cache: Path, path: Path) -> None:
-    """Put ``path`` (a folder a build made) in the trash of ``cache`` (the cache's folder),
-    for the next build to remove; remove it now where it cannot be moved there."""
-    if not path.exists() and not path.is_symlink():
-        return
-    trash = cache / TRASH
-    try:
-        trash.mkdir(exist_ok=True)
-        if trash.is_symlink() or not trash.is_dir():
-            raise NotADirectoryError(trash)  # (not a folder a build made: left as it is)
-        path.rename(trash / f"{path.name}-{os.getpid()}-{time.monotonic_ns()}")
-    except OSError:  # (or another file system: the old site of a --site-dir elsewhere)
-        if path.is_symlink():
-            path.unlink(missing_ok=True)
-        else:
-            shutil.rmtree(path, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def emptying_trash(root: Path):
-    """Remove what is in the trash of the cache of ``root`` while the build runs (one
-    ``rm`` process at low priority: it takes the core the check leaves); the build waits
-    for it before it ends. Not a cache git tracks (see :func:`committed`), nor one whose
-    folder or trash is a link."""
-    cache = root / FOLDER
-    trash = cache / TRASH
-    process = None
-    try:
-        entries = [] if cache.is_symlink() or trash.is_symlink() or not trash.is_dir() or committed(cache) \
-            else sorted(str(entry) for entry in trash.iterdir())
-        if entries:
-            rm = shutil.which("rm")
-            if rm is not None:
-                process = subprocess.Popen([rm, "-rf", "--", *entries], stdin=subprocess.DEVNULL,
-                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                           preexec_fn=lambda: os.nice(10))
-            else:
-                for entry in entries:
-                    shutil.rmtree(entry, ignore_errors=True)
-    except OSError:
-        process = None
-    try:
-        yield
-    finally:
-        if process is not None:
-            process.wait()
 
 
 def mirror(source: Path, target: Path) -> None:

@@ -91,7 +91,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         target = site_target(Path(args.path), args.site_dir)
     except UnsafeSiteDir as exc:
         raise CannotRun(str(exc)) from None
-    with _progress(args, handoff) as progress, _emptying_trash(Path(args.path), handoff):
+    with _progress(args, handoff) as progress, _leftovers(Path(args.path), handoff):
         if handoff is None and _size_over(Path(args.path), CHILD_ABOVE_BYTES):
             return _build_in_child(args, target, progress)
         rendered = _check_and_render(args, progress)
@@ -104,12 +104,18 @@ def cmd_build(args: argparse.Namespace) -> int:
         return _finish(staged, summary, progress)
 
 
-def _emptying_trash(root: Path, handoff: str | None):
-    """What earlier builds replaced, removed while this one runs (see :func:`.cache.emptying_trash`);
-    by the parent of a build in a child process."""
-    from .cache import emptying_trash
+def _leftovers(root: Path, handoff: str | None):
+    """What stopped builds left in the cache's trash, removed while this one runs (see
+    :mod:`.removal`), by the parent of a build in a child process; not in a cache git tracks."""
+    from .cache import FOLDER, committed
+    from .removal import TRASH, Removals
 
-    return emptying_trash(root) if handoff is None else contextlib.nullcontext()
+    if handoff is not None:
+        return contextlib.nullcontext()
+    removals = Removals(root / FOLDER)
+    if (root / FOLDER / TRASH).is_dir() and not committed(root / FOLDER):
+        removals.leftovers()
+    return removals
 
 
 def _progress(args: argparse.Namespace, handoff: str | None):

@@ -35,12 +35,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .interrupt import die_with_parent
 from .progress import SILENT, Progress
+from .removal import Removals
 
 BUNDLE = "pagefind"
 #: Characters of page text per part: Pagefind peaks at about 160 MiB on these. Smaller
@@ -286,7 +286,7 @@ class _Part:
     def running(self) -> bool:
         return self.process is not None and not self.finished
 
-    def done(self) -> bool:
+    def done(self, removals: Removals) -> bool:
         """Whether its index is written (:class:`SearchIndexError` if Pagefind failed)."""
         if self.process.poll() is None:
             return False
@@ -298,7 +298,8 @@ class _Part:
             hint = " (install it with: pip install 'pagefind[extended]')" if any("binary" in d for d in detail) else ""
             raise SearchIndexError(f"Pagefind could not index {self.label}{hint}: "
                                    f"{detail[-1] if detail else f'exit code {self.process.returncode}'}")
-        return True  # (what it read goes with the work folder: see Indexer.finish)
+        removals.remove(self.tree)  # (what it read: a file per page, removed beside the build)
+        return True
 
     def stop(self) -> None:
         if self.running():
@@ -326,6 +327,7 @@ class Indexer:
         self.bodies: dict[str, bytes | None] = {}  # what Pagefind reads of the pages come before their turn
         self.parts: list[_Part] = []
         self.progress, self.indexed = SILENT, 0
+        self.removals = Removals()  # (what Pagefind read of each part, once indexed)
 
     def expect(self, paths) -> None:
         """``paths``: every HTML page the site will hold, in the order the engine writes
@@ -348,6 +350,7 @@ class Indexer:
             while any(part.running() for part in self.parts):
                 if not self._schedule(0):
                     time.sleep(0.01)
+            self.removals.wait()
             parts = [{"pages": [[page.path, page.text, page.digest.hex()] for page in part.pages],
                       "finished": part.finished} for part in self.parts]
         else:
@@ -414,7 +417,7 @@ class Indexer:
         Whether one was."""
         finished = False
         for part in self.parts:
-            if part.running() and part.done():
+            if part.running() and part.done(self.removals):
                 _move_in(part.output, self.bundle, part.number)
                 finished = True
                 self.indexed += len(part.pages)
@@ -433,16 +436,14 @@ class Indexer:
             return "the site"
         return f"part {part.number + 1} ({part.pages[0].path} to {part.pages[-1].path})"
 
-    def finish(self, progress: Progress = SILENT, discard: Callable[[Path], None] | None = None) -> Indexed:
+    def finish(self, progress: Progress = SILENT) -> Indexed:
         """Index what is left, once every page is written; return what the index was made
-        of (see :data:`Indexed`). ``progress`` counts the pages indexed (or kept).
-        ``discard`` takes the work folder (what Pagefind read: a folder, a file per page)
-        out of the site; by default it is removed here."""
+        of (see :data:`Indexed`). ``progress`` counts the pages indexed (or kept)."""
         try:
             return self._finish(progress)
         finally:
             self.stop()
-            (discard or _removed)(self.work)
+            shutil.rmtree(self.work, ignore_errors=True)
 
     def _finish(self, progress: Progress) -> Indexed:
         self.progress, files = progress, _html_files(self.site)
@@ -524,13 +525,10 @@ class Indexer:
             folder.rename(self.bundle / f"part-{number}")
 
     def stop(self) -> None:
-        """Stop every Pagefind still running."""
+        """Stop every Pagefind still running (and wait for what removes what they read)."""
         for part in self.parts:
             part.stop()
-
-
-def _removed(folder: Path) -> None:
-    shutil.rmtree(folder, ignore_errors=True)
+        self.removals.wait()
 
 
 def _kept(keys: list[str], before: list) -> dict[int, int]:

@@ -8,7 +8,6 @@ build replaces the previous one.
 from __future__ import annotations
 
 import ctypes
-import functools
 import gc
 import hashlib
 import logging
@@ -20,10 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import sitedir
-from .cache import BuildCache, CompiledTemplates, Previous, discard, link_tree, locked
+from .cache import FOLDER, MANIFEST, BuildCache, CompiledTemplates, Previous, committed, link_tree, locked
 from .checks import Result
 from .interrupt import deferred
 from .progress import INDEX, RENDER, SILENT, SWAP, WRITE, Progress
+from .removal import Removals
 from .render import template_failure
 from .search import Indexer, SearchIndexError
 from .repo import Repository
@@ -212,7 +212,7 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
     from mkdocs.exceptions import MkDocsException
 
     progress.start(RENDER)  # (how many: once the plugin has planned them)
-    with mkdocs_logging(verbose):
+    with mkdocs_logging(verbose), Removals(root / FOLDER) as removals:
         config = load_config(root, max_marking=max_marking, offline=offline, checked=checked, strict=strict)
         target = sitedir.config_target(root, site_dir, config)  # (UnsafeSiteDir: nothing written)
         plugin = config.plugins["briefings"]
@@ -231,6 +231,8 @@ def build_pages(root: Path, *, site_dir: Path | None = None, max_marking: str | 
             if cache is not None and incremental:
                 with locked(cache.folder):
                     previous = _start_from(cache, cache.previous(), staging)
+            if cache is not None and previous.site is None:
+                _forget(cache, removals)  # (a clean build: the cache's copy of the site is of no use)
             plugin.previous = previous.pages if previous.site is not None else None
             plugin.previous_nav, plugin.previous_search = previous.nav, previous.search
             with dirty_notice_dropped():
@@ -316,6 +318,19 @@ def _start_from(cache: BuildCache, previous: Previous, staging: Path) -> Previou
     return previous
 
 
+def _forget(cache: BuildCache, removals: Removals) -> None:
+    """Remove the cache's copy of the site (beside the build), which a build that does not
+    start from it replaces: its manifest first, so that no build reads half of it."""
+    if committed(cache.folder.parent) or not (cache.folder / "site").is_dir():
+        return  # (a cache git tracks is never read, nor removed)
+    with locked(cache.folder):
+        try:
+            (cache.folder / MANIFEST).unlink(missing_ok=True)
+        except OSError:
+            return
+        removals.remove(cache.folder / "site", move=True)
+
+
 def _remove_stale(site: Path, stale: set[str]) -> None:
     """Remove the files of pages gone since the previous build, and folders left empty.
 
@@ -354,9 +369,7 @@ def finish(staged: Staged, progress: Progress = SILENT) -> Path:
         if staged.search is not None:
             progress.start(INDEX)
             _release_memory()
-            # (what Pagefind read, a file per page, goes to the cache's trash: see :func:`.cache.discard`)
-            trash = functools.partial(discard, staged.cache.parent) if staged.cache is not None else None
-            staged.indexed = Indexer.taking(staged.staging, staged.search).finish(progress, trash)
+            staged.indexed = Indexer.taking(staged.staging, staged.search).finish(progress)
         progress.start(SWAP)
         if not sitedir.replaceable(staged.target):
             raise BuildFailed(f"{staged.target} was changed during the build: it holds files that briefings "
