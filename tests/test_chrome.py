@@ -6,7 +6,8 @@ import hashlib
 from pathlib import Path
 from types import SimpleNamespace
 
-from build_scripts import chrome
+import pytest
+
 from build_scripts.chrome import Chrome
 from conftest import run
 
@@ -16,8 +17,9 @@ def tree(folder: Path) -> dict[str, str]:
             for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
+@pytest.mark.parametrize("options", [(), ("--offline",)], ids=["site", "offline site"])
 def test_a_site_with_the_chrome_kept_is_the_site_with_it_rendered_on_every_page(example, capsys, monkeypatch,
-                                                                                tmp_path):
+                                                                                tmp_path, options):
     calls: list[str] = []
     real = Chrome.__call__
 
@@ -26,12 +28,12 @@ def test_a_site_with_the_chrome_kept_is_the_site_with_it_rendered_on_every_page(
         return real(self, name, page, caller)
 
     monkeypatch.setattr(Chrome, "__call__", counted)
-    code, out, err = run(capsys, "build", str(example.root), "--site-dir", str(tmp_path / "kept"), "-q")
+    code, out, err = run(capsys, "build", str(example.root), "--site-dir", str(tmp_path / "kept"), "-q", *options)
     assert code == 0, err
     assert {"header", "header.end", "tabs", "config", "nav"} <= set(calls)
 
     monkeypatch.setattr(Chrome, "__call__", lambda self, name, page, caller: caller())
-    code, out, err = run(capsys, "build", str(example.root), "--site-dir", str(tmp_path / "each"), "-q", "--clean")
+    code, out, err = run(capsys, "build", str(example.root), "--site-dir", str(tmp_path / "each"), "-q", "--clean", *options)
     assert code == 0, err
     assert tree(tmp_path / "kept") == tree(tmp_path / "each")
 
