@@ -30,7 +30,8 @@ def test_a_site_with_the_chrome_kept_is_the_site_with_it_rendered_on_every_page(
     monkeypatch.setattr(Chrome, "__call__", counted)
     code, out, err = run(capsys, "build", str(example.root), "--site-dir", str(tmp_path / "kept"), "-q", *options)
     assert code == 0, err
-    assert {"header", "header.end", "tabs", "config", "nav"} <= set(calls)
+    assert {"header", "header.end", "tabs", "config", "nav", "styles", "libs", "analytics", "scripts",
+            "footer"} <= set(calls)
 
     monkeypatch.setattr(Chrome, "__call__", lambda self, name, page, caller: caller())
     code, out, err = run(capsys, "build", str(example.root), "--site-dir", str(tmp_path / "each"), "-q", "--clean", *options)
